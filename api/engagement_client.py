@@ -1,0 +1,90 @@
+"""Typed calls from the API into engagement workflows, with Temporal failures mapped to HTTP.
+
+A rejected Update (its validator raised) writes nothing to history and comes back as the
+`ApplicationError` type the workflow chose; `domain.errors` maps that type to a status code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import DomainError, ErrorType
+from domain.messages import (
+    ENGAGEMENT_WORKFLOW,
+    EngagementInput,
+    workflow_id_for,
+)
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class TemporalUnavailable(Exception):
+    """Temporal (or every worker) did not answer in time: the API answers 503, nothing changed."""
+
+
+async def start(client: Client, params: EngagementInput, task_queue: str) -> str:
+    workflow_id = workflow_id_for(params.engagement_id)
+    try:
+        await client.start_workflow(
+            ENGAGEMENT_WORKFLOW,
+            params,
+            id=workflow_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # a retried create: the engagement is already running
+    except RPCError as error:
+        raise TemporalUnavailable(str(error)) from error
+    return workflow_id
+
+
+async def update(
+    client: Client,
+    engagement_id: str,
+    name: str,
+    arg: BaseModel,
+    result_type: type[R],
+    *,
+    update_id: str | None,
+    timeout: float,
+) -> R:
+    handle = client.get_workflow_handle(workflow_id_for(engagement_id))
+    try:
+        result: Any = await handle.execute_update(
+            name,
+            arg,
+            id=update_id,
+            result_type=result_type,
+            rpc_timeout=timedelta(seconds=timeout),
+        )
+    except WorkflowUpdateFailedError as error:
+        raise _as_domain_error(error.cause) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        raise TemporalUnavailable("no worker answered the update in time") from error
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise DomainError(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running") from error
+        raise TemporalUnavailable(str(error)) from error
+    assert isinstance(result, result_type)
+    return result
+
+
+def _as_domain_error(cause: BaseException | None) -> DomainError:
+    if isinstance(cause, ApplicationError) and cause.type:
+        try:
+            return DomainError(ErrorType(cause.type), cause.message)
+        except ValueError:
+            pass
+    return DomainError(ErrorType.CONFLICT, str(cause) if cause else "the update was refused")

@@ -1,0 +1,59 @@
+"""The permission matrix: which role may do what. Routes declare `require(Permission.X)`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from domain.enums import Role
+
+
+class Permission(StrEnum):
+    ME = "me"
+    FIRMS_READ = "firms:read"
+    FIRMS_WRITE = "firms:write"
+    TEMPLATES_READ = "templates:read"
+    TEMPLATES_WRITE = "templates:write"
+    ENGAGEMENTS_READ = "engagements:read"
+    ENGAGEMENTS_CREATE = "engagements:create"
+    ENGAGEMENTS_CONTROL = "engagements:control"
+    ENGAGEMENTS_EVENTS = "engagements:events"
+    TASKS_READ = "tasks:read"
+    TASKS_WORK = "tasks:work"
+    TASKS_ASSIGN = "tasks:assign"
+    AUDIT_READ = "audit:read"
+
+
+_ALL = frozenset(Permission)
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: _ALL - {Permission.TASKS_WORK},
+    Role.MANAGER: _ALL,
+    Role.CLERK: frozenset(
+        {
+            Permission.ME,
+            Permission.FIRMS_READ,
+            Permission.TEMPLATES_READ,
+            Permission.ENGAGEMENTS_READ,
+            Permission.ENGAGEMENTS_EVENTS,
+            Permission.TASKS_READ,
+            Permission.TASKS_WORK,
+        }
+    ),
+    # Partners see only their own firm (enforced by Scope in the repositories) and take approvals.
+    Role.PARTNER: frozenset(
+        {
+            Permission.ME,
+            Permission.FIRMS_READ,
+            Permission.TEMPLATES_READ,
+            Permission.ENGAGEMENTS_READ,
+            Permission.ENGAGEMENTS_CREATE,
+            Permission.TASKS_READ,
+            Permission.TASKS_WORK,
+            Permission.AUDIT_READ,
+        }
+    ),
+}
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    return permission in MATRIX[role]

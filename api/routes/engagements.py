@@ -1,0 +1,264 @@
+"""Engagements: create, list, read (steps and timeline), post external events, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
+from jsonschema import Draft202012Validator
+
+from api import engagement_client, idempotency
+from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
+from api.engagement_view import steps_of, timeline_of
+from api.permissions import Permission
+from api.schemas import (
+    EngagementDetail,
+    EngagementIn,
+    EngagementOut,
+    EventIn,
+    Page,
+    ReasonIn,
+    TemplateRef,
+)
+from domain.messages import (
+    UPDATE_CANCEL,
+    UPDATE_POST_EVENT,
+    CancelRequest,
+    ControlResult,
+    EngagementInput,
+    PostEventRequest,
+    PostEventResult,
+    workflow_id_for,
+)
+from store.models import Engagement
+from store.repositories import audit, engagements, firms, tasks, templates
+from store.repositories.audit import AuditRecord
+
+router = APIRouter(prefix="/engagements", tags=["engagements"])
+
+
+def _out(row: Engagement) -> EngagementOut:
+    return EngagementOut(
+        id=row.id,
+        firm_id=row.firm_id,
+        template=TemplateRef(key=row.template_key, version=row.template_version),
+        title=row.title,
+        matter_ref=row.matter_ref,
+        priority=row.priority,  # type: ignore[arg-type]
+        status=row.status,
+        current_step=row.current_step,
+        court_deadline=row.court_deadline,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+    )
+
+
+def input_errors(schema: dict[str, Any], inputs: dict[str, Any]) -> list[dict[str, str]]:
+    validator = Draft202012Validator(schema)
+    return [
+        {"field": "inputs." + ".".join(str(p) for p in error.absolute_path) if error.absolute_path
+         else "inputs", "message": error.message}
+        for error in sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
+    ]
+
+
+@router.post("", status_code=201, response_model=EngagementOut)
+async def create_engagement(
+    body: EngagementIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CREATE))],
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> Any:
+    replayed = await idempotency.replay(sessions, principal, idempotency_key)
+    if replayed is not None:
+        return replayed
+    engagement_id = uuid.uuid4()
+    async with sessions.begin() as session:
+        if await firms.get(session, body.firm_id, principal.scope) is None:
+            raise HTTPException(status_code=404, detail="firm not found")
+        row = await templates.latest(session, body.template)
+        if row is None:
+            raise HTTPException(status_code=422, detail=f"unknown template {body.template!r}")
+        template = templates.as_template(row)
+        errors = input_errors(template.input_schema, body.inputs)
+        if errors:
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+            return JSONResponse(
+                {"type": "about:blank", "title": "Unprocessable Content", "status": 422,
+                 "detail": f"inputs do not match template {template.key!r}: {detail}",
+                 "errors": errors},
+                status_code=422,
+                media_type="application/problem+json",
+            )
+        # The row is committed before the workflow starts: the workflow's first activity
+        # writes tasks that reference it.
+        engagement = await engagements.create(
+            session,
+            engagement_id=engagement_id,
+            firm_id=body.firm_id,
+            template_key=template.key,
+            template_version=template.version,
+            title=body.title,
+            matter_ref=body.matter_ref,
+            priority=body.priority,
+            inputs=body.inputs,
+            court_deadline=body.court_deadline,
+            workflow_id=workflow_id_for(str(engagement_id)),
+            created_by=principal.id,
+        )
+    params = EngagementInput(
+        engagement_id=str(engagement_id),
+        firm_id=str(body.firm_id),
+        template=template,
+        inputs=body.inputs,
+        priority=body.priority,
+        court_deadline=body.court_deadline,
+    )
+    try:
+        await engagement_client.start(temporal, params, settings.task_queue)
+    except engagement_client.TemporalUnavailable:
+        async with sessions.begin() as session:
+            await engagements.delete(session, engagement_id)
+        raise
+    async with sessions.begin() as session:
+        await audit.record(
+            session,
+            AuditRecord(
+                action="engagement.created",
+                object_type="engagement",
+                object_id=str(engagement_id),
+                actor_id=principal.id,
+                actor_role=principal.role,
+                engagement_id=engagement_id,
+                firm_id=body.firm_id,
+                detail={"template": template.key, "version": template.version,
+                        "priority": body.priority.value},
+                request_id=principal.request_id,
+                client_addr=principal.client_addr,
+            ),
+        )
+    out = _out(engagement)
+    await idempotency.remember(
+        sessions, principal, idempotency_key, method="POST", path="/engagements",
+        status_code=201, body=out.model_dump(mode="json"),
+    )
+    return out
+
+
+@router.get("", response_model=Page[EngagementOut])
+async def list_engagements(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_READ))],
+    firm_id: uuid.UUID | None = None,
+    status: str | None = Query(default=None, max_length=16),
+    template: str | None = Query(default=None, max_length=64),
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> Page[EngagementOut]:
+    rows, total = await engagements.list_visible(
+        session, principal.scope, firm_id=firm_id, status=status, template=template,
+        limit=limit, offset=offset,
+    )
+    return Page(items=[_out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+async def _visible(session: SessionDep, engagement_id: uuid.UUID, principal: Principal) -> Engagement:
+    engagement = await engagements.get(session, engagement_id, principal.scope)
+    if engagement is None:
+        raise HTTPException(status_code=404, detail="engagement not found")
+    return engagement
+
+
+@router.get("/{engagement_id}", response_model=EngagementDetail)
+async def get_engagement(
+    engagement_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_READ))],
+) -> EngagementDetail:
+    engagement = await _visible(session, engagement_id, principal)
+    row = await templates.get(session, engagement.template_key, engagement.template_version)
+    assert row is not None
+    events = await engagements.timeline(session, engagement.id)
+    task_rows = await tasks.for_engagement(session, engagement.id)
+    now = datetime.now(UTC)
+    ui = (
+        f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}"
+        f"/workflows/{engagement.workflow_id}"
+    )
+    return EngagementDetail(
+        **_out(engagement).model_dump(),
+        inputs=engagement.inputs,
+        steps=steps_of(engagement, templates.as_template(row), task_rows, events, now),
+        timeline=timeline_of(events),
+        temporal_ui_url=ui if principal.scope.firm_id is None else None,
+    )
+
+
+@router.post("/{engagement_id}/events", response_model=PostEventResult)
+async def post_event(
+    engagement_id: uuid.UUID,
+    body: EventIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_EVENTS))],
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> PostEventResult:
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    return await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        UPDATE_POST_EVENT,
+        PostEventRequest(type=body.type, payload=body.payload, actor=principal.actor),
+        PostEventResult,
+        update_id=idempotency_key,
+        timeout=settings.update_timeout_seconds,
+    )
+
+
+@router.post("/{engagement_id}/cancel", response_model=ControlResult)
+async def cancel_engagement(
+    engagement_id: uuid.UUID,
+    body: ReasonIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> ControlResult:
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    result = await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        UPDATE_CANCEL,
+        CancelRequest(reason=body.reason, actor=principal.actor),
+        ControlResult,
+        update_id=idempotency_key,
+        timeout=settings.update_timeout_seconds,
+    )
+    async with sessions.begin() as session:
+        await audit.record(
+            session,
+            AuditRecord(
+                action="engagement.cancel_requested",
+                object_type="engagement",
+                object_id=str(engagement_id),
+                actor_id=principal.id,
+                actor_role=principal.role,
+                engagement_id=engagement_id,
+                firm_id=(await _visible(session, engagement_id, principal)).firm_id,
+                detail={"reason": body.reason},
+                request_id=principal.request_id,
+                client_addr=principal.client_addr,
+            ),
+        )
+    return result

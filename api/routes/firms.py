@@ -1,0 +1,82 @@
+"""Firms (tenants). Partners see only their own; another firm is a 404."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import Principal, SessionDep, require
+from api.permissions import Permission
+from api.schemas import FirmIn, FirmOut
+from sla import BusinessCalendar
+from store.models import Firm
+from store.repositories import audit, firms
+from store.repositories.audit import AuditRecord
+
+router = APIRouter(prefix="/firms", tags=["firms"])
+
+
+def _out(firm: Firm) -> FirmOut:
+    return FirmOut.model_validate(firm, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=FirmOut)
+async def create_firm(
+    body: FirmIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.FIRMS_WRITE))],
+) -> FirmOut:
+    try:
+        calendar = BusinessCalendar.from_config(body.timezone, body.business_hours, body.holidays)
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
+    if await firms.get_by_name(session, body.name) is not None:
+        raise HTTPException(status_code=409, detail=f"a firm named {body.name!r} exists already")
+    try:
+        firm = await firms.create(
+            session,
+            name=body.name,
+            timezone=calendar.timezone,
+            business_hours=calendar.hours_config(),
+            holidays=list(calendar.holiday_calendars),
+        )
+    except IntegrityError as error:
+        raise HTTPException(status_code=409, detail=f"a firm named {body.name!r} exists already") from error
+    await audit.record(
+        session,
+        AuditRecord(
+            action="firm.created",
+            object_type="firm",
+            object_id=str(firm.id),
+            actor_id=principal.id,
+            actor_role=principal.role,
+            firm_id=firm.id,
+            detail={"name": firm.name, "timezone": firm.timezone},
+            request_id=principal.request_id,
+            client_addr=principal.client_addr,
+        ),
+    )
+    return _out(firm)
+
+
+@router.get("", response_model=list[FirmOut])
+async def list_firms(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.FIRMS_READ))],
+) -> list[FirmOut]:
+    return [_out(f) for f in await firms.list_visible(session, principal.scope)]
+
+
+@router.get("/{firm_id}", response_model=FirmOut)
+async def get_firm(
+    firm_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.FIRMS_READ))],
+) -> FirmOut:
+    firm = await firms.get(session, firm_id, principal.scope)
+    if firm is None:
+        raise HTTPException(status_code=404, detail="firm not found")
+    return _out(firm)

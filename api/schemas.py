@@ -1,0 +1,201 @@
+"""Request and response bodies. Requests are strict: unknown fields are refused (422)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.enums import Priority, Role
+
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    role: Role
+    firm_id: uuid.UUID | None
+    skills: list[str]
+
+
+class FirmIn(Request):
+    name: str = Field(min_length=2, max_length=200)
+    timezone: str = Field(default="America/New_York", max_length=64)
+    business_hours: dict[str, list[str]] | None = Field(
+        default=None,
+        description='Per weekday, e.g. {"mon": ["09:00", "17:00"]}; default Monday-Friday 9-17',
+    )
+    holidays: list[str] = Field(default_factory=lambda: ["US-FED"], max_length=10)
+
+
+class FirmOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    timezone: str
+    business_hours: dict[str, Any]
+    holidays: list[str]
+    created_at: datetime
+
+
+class EngagementIn(Request):
+    firm_id: uuid.UUID
+    template: str = Field(min_length=2, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    matter_ref: str = Field(min_length=1, max_length=100)
+    priority: Priority = Priority.NORMAL
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    court_deadline: datetime | None = None
+
+
+class TemplateRef(BaseModel):
+    key: str
+    version: int
+
+
+class StepOut(BaseModel):
+    id: str
+    kind: str
+    name: str
+    status: str
+    visits: int
+    task_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    waiting_for: list[str] = Field(default_factory=list)
+    sla_state: str | None = None
+    due_at: datetime | None = None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    type: str
+    step_id: str | None
+    actor_id: uuid.UUID | None
+    detail: dict[str, Any]
+
+
+class EngagementOut(BaseModel):
+    id: uuid.UUID
+    firm_id: uuid.UUID
+    template: TemplateRef
+    title: str
+    matter_ref: str
+    priority: Priority
+    status: str
+    current_step: str | None
+    court_deadline: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class EngagementDetail(EngagementOut):
+    inputs: dict[str, Any]
+    steps: list[StepOut]
+    timeline: list[TimelineEntry]
+    temporal_ui_url: str | None = None
+
+
+class EventIn(Request):
+    type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReasonIn(Request):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    firm_id: uuid.UUID
+    step_id: str
+    visit: int
+    kind: str
+    title: str
+    queue: str
+    skill: str | None
+    priority: Priority
+    status: str
+    assignee_id: uuid.UUID | None
+    claimed_at: datetime | None
+    lease_expires_at: datetime | None
+    generation: int
+    escalated: bool
+    due_at: datetime | None
+    sla_state: str | None
+    created_at: datetime
+    outcome: str | None
+    completed_by: uuid.UUID | None
+    completed_at: datetime | None
+
+
+class TaskDetail(TaskOut):
+    instructions: str
+    inputs: dict[str, Any]
+    allowed_outcomes: list[str]
+    output_schema: dict[str, Any] | None
+    output: dict[str, Any] | None
+    note: str | None
+
+
+class ClaimNextIn(Request):
+    queues: list[str] | None = Field(default=None, max_length=100)
+
+
+class AssignIn(Request):
+    assignee: uuid.UUID | str = Field(description="user id or username")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class CompleteIn(Request):
+    outcome: str = Field(min_length=1, max_length=64)
+    output: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = Field(default=None, max_length=10000)
+    generation: int | None = Field(
+        default=None, description="the claim generation you hold; a stale one is refused (409)"
+    )
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    action: str
+    object_type: str
+    object_id: str
+    engagement_id: uuid.UUID | None
+    firm_id: uuid.UUID | None
+    detail: dict[str, Any]
+    request_id: str | None
+
+
+class TemplateSummary(BaseModel):
+    key: str
+    version: int
+    name: str
+    builtin: bool
+
+
+class TemplateOut(TemplateSummary):
+    definition: dict[str, Any]

@@ -1,0 +1,71 @@
+"""Admin operations the CLI runs directly against the database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from core.security import hash_password
+from core.settings import Settings
+from domain.catalog import builtin_templates
+from domain.enums import Role
+from store import migrate
+from store.db import make_engine, make_session_factory
+from store.repositories import firms, templates, users
+from store.scope import Scope
+
+
+class UserError(Exception):
+    """A user could not be added as asked."""
+
+
+async def migrate_and_sync(settings: Settings) -> None:
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=1)
+    async with make_session_factory(engine).begin() as session:
+        await templates.sync_builtins(session, builtin_templates().values())
+    await engine.dispose()
+
+
+MIN_PASSWORD = 8
+
+
+async def add_user(
+    settings: Settings,
+    username: str,
+    role: Role,
+    password: str,
+    firm: str | None,
+    skills: list[str],
+) -> uuid.UUID:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"passwords need at least {MIN_PASSWORD} characters")
+    if role == Role.PARTNER and not firm:
+        raise UserError("a partner belongs to one firm: pass --firm FIRM_ID")
+    if role != Role.PARTNER and firm:
+        raise UserError("only partners belong to a firm")
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        async with make_session_factory(engine).begin() as session:
+            firm_id: uuid.UUID | None = None
+            if firm:
+                try:
+                    firm_id = uuid.UUID(firm)
+                except ValueError:
+                    found = await firms.get_by_name(session, firm)
+                    firm_id = found.id if found else None
+                if firm_id is None or await firms.get(session, firm_id, Scope.everything()) is None:
+                    raise UserError(f"no firm {firm!r}")
+            if await users.get_by_username(session, username) is not None:
+                raise UserError(f"user {username!r} exists already")
+            user = await users.create(
+                session,
+                username=username,
+                password_hash=hash_password(password),
+                role=role.value,
+                firm_id=firm_id,
+                skills=skills,
+            )
+            return user.id
+    finally:
+        await engine.dispose()

@@ -1,0 +1,22 @@
+#!/bin/bash
+# First-start initialisation of the compose stack's PostgreSQL (mounted at
+# /docker-entrypoint-initdb.d; the postgres image runs it once, when the data volume is empty).
+#
+# Two least-privilege login roles instead of one shared superuser:
+#   - the app role owns exactly one database (its migrations run as that owner);
+#   - the Temporal role may create databases, because temporalio/auto-setup creates and
+#     migrates its own `temporal` and `temporal_visibility` databases on start.
+# Changing the passwords in the environment later does not change them here: use ALTER ROLE
+# (or recreate the volume).
+set -euo pipefail
+
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  -v app_user="$APP_DB_USER" -v app_password="$APP_DB_PASSWORD" -v app_db="$APP_DB_NAME" \
+  -v temporal_user="$TEMPORAL_DB_USER" -v temporal_password="$TEMPORAL_DB_PASSWORD" <<'SQL'
+CREATE ROLE :"app_user" LOGIN PASSWORD :'app_password';
+CREATE DATABASE :"app_db" OWNER :"app_user";
+-- Only the owner (and superusers) may connect to the app's database.
+REVOKE ALL ON DATABASE :"app_db" FROM PUBLIC;
+
+CREATE ROLE :"temporal_user" LOGIN CREATEDB PASSWORD :'temporal_password';
+SQL

@@ -1,0 +1,195 @@
+"""Inputs and results of the engagement workflow, its updates and its activities.
+
+One model per message, sent with the pydantic data converter: adding an optional field never
+breaks a running history. Names here are the stable wire names (never rename them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.enums import EngagementStatus, Priority, Role
+from domain.templates import Template
+
+ENGAGEMENT_WORKFLOW = "Engagement"
+UPDATE_COMPLETE_TASK = "complete_task"
+UPDATE_POST_EVENT = "post_event"
+UPDATE_CANCEL = "cancel"
+UPDATE_HOLD = "hold"
+UPDATE_RESUME = "resume"
+QUERY_STATE = "state"
+
+ACT_CREATE_TASK = "create_task"
+ACT_RECORD_COMPLETION = "record_task_completion"
+ACT_RECORD_EVENT = "record_engagement_event"
+ACT_CANCEL_OPEN_TASKS = "cancel_open_tasks"
+
+
+def workflow_id_for(engagement_id: str) -> str:
+    """Workflow ids carry no client data: only the engagement's opaque id."""
+    return f"engagement-{engagement_id}"
+
+
+class StepCompletion(BaseModel):
+    step_id: str
+    visit: int
+    task_id: str | None = None
+    actor_id: str | None = None
+    outcome: str
+    output: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+    at: datetime
+
+
+class EngagementState(BaseModel):
+    """Everything the interpreter carries across continue-as-new."""
+
+    current_step: str | None = None
+    visits: dict[str, int] = Field(default_factory=dict)
+    rework: dict[str, int] = Field(default_factory=dict)  # step -> times it sent work back
+    rework_sender: str | None = None  # the step whose send-back created the next task
+    completions: list[StepCompletion] = Field(default_factory=list)
+    current_task_id: str | None = None
+    status: EngagementStatus = EngagementStatus.RUNNING
+    priority: Priority = Priority.NORMAL
+
+
+class EngagementInput(BaseModel):
+    engagement_id: str
+    firm_id: str
+    template: Template
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    priority: Priority = Priority.NORMAL
+    court_deadline: datetime | None = None
+    state: EngagementState | None = None  # set when continuing as new
+
+
+class EngagementResult(BaseModel):
+    status: EngagementStatus
+    last_step: str | None = None
+    completions: int = 0
+
+
+class Actor(BaseModel):
+    """Who is acting, as the API authenticated them."""
+
+    user_id: str
+    role: Role
+    firm_id: str | None = None
+
+
+class CompleteTaskRequest(BaseModel):
+    task_id: str
+    actor: Actor
+    outcome: str
+    output: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+    request_id: str | None = None
+
+
+class CompleteTaskResult(BaseModel):
+    task_id: str
+    step_id: str
+    outcome: str
+    next_step: str | None
+
+
+class PostEventRequest(BaseModel):
+    type: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    actor: Actor
+
+
+class PostEventResult(BaseModel):
+    step_id: str
+    outcome: str
+
+
+class CancelRequest(BaseModel):
+    reason: str
+    actor: Actor
+
+
+class HoldRequest(BaseModel):
+    reason: str | None = None
+    actor: Actor
+
+
+class ControlResult(BaseModel):
+    status: EngagementStatus
+
+
+class CreateTaskInput(BaseModel):
+    task_id: str
+    engagement_id: str
+    firm_id: str
+    step_id: str
+    visit: int
+    kind: str
+    title: str
+    queue: str
+    skill: str | None = None
+    priority: Priority = Priority.NORMAL
+    outcomes: list[str]
+    output_schema: dict[str, Any] | None = None
+    instructions: str = ""
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    excluded_user_ids: list[str] = Field(default_factory=list)
+    assignee_id: str | None = None
+    escalated: bool = False
+    due_at: datetime | None = None
+
+
+class RecordCompletionInput(BaseModel):
+    task_id: str
+    engagement_id: str
+    firm_id: str
+    step_id: str
+    actor: Actor
+    outcome: str
+    output: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+    request_id: str | None = None
+    at: datetime
+
+
+class EngagementEventInput(BaseModel):
+    """A timeline entry; `key` makes the write idempotent across activity retries."""
+
+    key: str
+    engagement_id: str
+    firm_id: str
+    type: str
+    step_id: str | None = None
+    actor_id: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+    at: datetime
+    status: EngagementStatus | None = None  # also moves the engagement row to this status
+    current_step: str | None = None
+
+
+class CancelOpenTasksInput(BaseModel):
+    engagement_id: str
+    firm_id: str
+    actor_id: str | None = None
+    reason: str
+
+
+class AutomatedStepInput(BaseModel):
+    """What every automated-step activity receives."""
+
+    engagement_id: str
+    firm_id: str
+    step_id: str
+    attempt_key: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)  # latest output per step
+
+
+class AutomatedStepResult(BaseModel):
+    outcome: str
+    detail: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,226 @@
+"""SQLAlchemy models: the read model, queues, users and the audit log.
+
+PostgreSQL owns claims and what people look at; Temporal owns the lifecycle. Relationships are
+not declared on purpose: repositories join explicitly, so nothing lazy-loads in a request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        dict[str, Any]: JSONB,
+        list[str]: ARRAY(Text),
+        datetime: DateTime(timezone=True),
+        uuid.UUID: UUID(as_uuid=True),
+    }
+
+
+def _now() -> Any:
+    return func.now()
+
+
+class Firm(Base):
+    __tablename__ = "firms"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    business_hours: Mapped[dict[str, Any]]
+    holidays: Mapped[list[str]]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    firm_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("firms.id"))
+    skills: Mapped[list[str]] = mapped_column(server_default=text("'{}'"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Bumped when a user is disabled or changes password: tokens carrying an older one are refused.
+    token_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    availability: Mapped[str] = mapped_column(String(16), server_default=text("'available'"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class TemplateVersion(Base):
+    """Published templates are immutable: a change is a new version row."""
+
+    __tablename__ = "templates"
+    __table_args__ = (PrimaryKeyConstraint("key", "version"),)
+
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]]
+    builtin: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class Engagement(Base):
+    __tablename__ = "engagements"
+    __table_args__ = (Index("ix_engagements_firm_status", "firm_id", "status", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    template_key: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    matter_ref: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    current_step: Mapped[str | None] = mapped_column(String(64))
+    inputs: Mapped[dict[str, Any]]
+    court_deadline: Mapped[datetime | None]
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=_now())
+    closed_at: Mapped[datetime | None]
+
+
+class EngagementEvent(Base):
+    """The engagement timeline; `key` makes workflow writes idempotent across retries."""
+
+    __tablename__ = "engagement_events"
+    __table_args__ = (Index("ix_engagement_events_engagement", "engagement_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("engagements.id"))
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    type: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    actor_id: Mapped[uuid.UUID | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    at: Mapped[datetime]
+
+
+class Queue(Base):
+    """A work queue; created on first use by a template step, tuned by managers."""
+
+    __tablename__ = "queues"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lease_minutes: Mapped[int] = mapped_column(Integer, server_default=text("30"))
+    wip_limit: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class Task(Base):
+    """A human step waiting in a queue. One row per visit of a step (rework makes a new visit)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "step_id", "visit", name="uq_tasks_engagement_step_visit"),
+        # claim-next probes this partial index once per queue: open rows only, in serving order.
+        Index(
+            "ix_tasks_open_queue_order",
+            "queue",
+            "priority",
+            "due_at",
+            "created_at",
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_tasks_assignee_status", "assignee_id", "status"),
+        Index("ix_tasks_engagement", "engagement_id", "created_at"),
+        Index("ix_tasks_firm_status", "firm_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("engagements.id"))
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    step_id: Mapped[str] = mapped_column(String(64))
+    visit: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    queue: Mapped[str] = mapped_column(String(64))
+    skill: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer)  # Priority.rank: 0 = urgent
+    status: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+    # Fencing token: bumped on every claim, so a stale holder's completion is refused.
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    excluded_user_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), server_default=text("'{}'")
+    )
+    outcomes: Mapped[list[str]]
+    output_schema: Mapped[dict[str, Any] | None]
+    instructions: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    inputs: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    output: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    completed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    escalated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class AuditEntry(Base):
+    """Who did what. Append-only; `dedupe_key` keeps retried activity writes single."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_engagement", "engagement_id", "id"),
+        Index("ix_audit_object", "object_type", "object_id", "id"),
+        Index("ix_audit_firm", "firm_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(server_default=_now())
+    actor_id: Mapped[uuid.UUID | None]
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    engagement_id: Mapped[uuid.UUID | None]
+    firm_id: Mapped[uuid.UUID | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class IdempotentResponse(Base):
+    """The first answer to a mutating call, replayed when the same Idempotency-Key comes again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "key"),)
+
+    user_id: Mapped[uuid.UUID]
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())

@@ -1,0 +1,52 @@
+"""The worker process: builds activities with their dependencies and runs the engagement workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import timedelta
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.efiling import EfilingActivities, SandboxCourt
+from activities.read_model import ReadModelActivities
+from core.settings import Settings
+from core.temporal import connect
+from store.db import SessionFactory, make_engine, make_session_factory
+from workflows.engagement import EngagementWorkflow
+
+log = structlog.get_logger(__name__)
+
+WORKFLOWS = [EngagementWorkflow]
+
+
+def build_worker(client: Client, sessions: SessionFactory, task_queue: str) -> Worker:
+    read_model = ReadModelActivities(sessions)
+    efiling = EfilingActivities(SandboxCourt())
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[*read_model.all(), efiling.efile_submit],
+        max_concurrent_activities=50,
+        # On SIGTERM, let running activities finish (compose allows 60 s before SIGKILL).
+        graceful_shutdown_timeout=timedelta(seconds=45),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
+    engine = make_engine(settings.database_url)
+    client = await connect(settings)
+    worker = build_worker(client, make_session_factory(engine), settings.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+    async with worker:
+        await stop.wait()
+    await engine.dispose()
+    log.info("worker.stopped")

@@ -1,0 +1,126 @@
+"""Typed wrappers around every activity the engagement workflow calls.
+
+They own the timeouts and retry policies, so the interpreter reads as business logic. Activities
+are idempotent (keyed by workflow id, step and visit), so retries never duplicate a row.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.enums import EngagementStatus
+    from domain.messages import (
+        ACT_CANCEL_OPEN_TASKS,
+        ACT_CREATE_TASK,
+        ACT_RECORD_COMPLETION,
+        ACT_RECORD_EVENT,
+        AutomatedStepInput,
+        AutomatedStepResult,
+        CancelOpenTasksInput,
+        CancelRequest,
+        CreateTaskInput,
+        EngagementEventInput,
+        EngagementInput,
+        EngagementState,
+        RecordCompletionInput,
+    )
+    from domain.templates import AutomatedStep
+
+# Read-model writes retry until PostgreSQL is back: losing one would lose a task.
+_READ_MODEL_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+_READ_MODEL_TIMEOUT = timedelta(seconds=30)
+
+
+async def create_task(params: CreateTaskInput) -> None:
+    await workflow.execute_activity(
+        ACT_CREATE_TASK,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def record_completion(params: RecordCompletionInput) -> None:
+    await workflow.execute_activity(
+        ACT_RECORD_COMPLETION,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def record_event(
+    engagement: EngagementInput,
+    type_: str,
+    step_id: str | None,
+    *,
+    key_suffix: str,
+    detail: dict[str, Any] | None = None,
+    status: EngagementStatus | None = None,
+    current_step: str | None = None,
+    actor_id: str | None = None,
+) -> None:
+    await workflow.execute_activity(
+        ACT_RECORD_EVENT,
+        EngagementEventInput(
+            key=f"{workflow.info().workflow_id}:{key_suffix}",
+            engagement_id=engagement.engagement_id,
+            firm_id=engagement.firm_id,
+            type=type_,
+            step_id=step_id,
+            actor_id=actor_id,
+            detail=detail or {},
+            at=workflow.now(),
+            status=status,
+            current_step=current_step,
+        ),
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def cancel_open_tasks(engagement: EngagementInput, request: CancelRequest) -> None:
+    await workflow.execute_activity(
+        ACT_CANCEL_OPEN_TASKS,
+        CancelOpenTasksInput(
+            engagement_id=engagement.engagement_id,
+            firm_id=engagement.firm_id,
+            actor_id=request.actor.user_id,
+            reason=request.reason,
+        ),
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def run_automated(
+    engagement: EngagementInput, state: EngagementState, step: AutomatedStep, visit: int
+) -> AutomatedStepResult:
+    """Run a registered activity by its template name; its result names the outcome."""
+    latest_outputs: dict[str, dict[str, Any]] = {}
+    for completion in state.completions:
+        latest_outputs[completion.step_id] = completion.output
+    return await workflow.execute_activity(
+        step.activity,
+        AutomatedStepInput(
+            engagement_id=engagement.engagement_id,
+            firm_id=engagement.firm_id,
+            step_id=step.id,
+            attempt_key=f"{workflow.info().workflow_id}:{step.id}:{visit}",
+            params=step.params,
+            inputs=engagement.inputs,
+            outputs=latest_outputs,
+        ),
+        result_type=AutomatedStepResult,
+        start_to_close_timeout=timedelta(minutes=2),
+        retry_policy=RetryPolicy(maximum_attempts=step.max_attempts),
+    )
