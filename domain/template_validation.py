@@ -46,6 +46,8 @@ class TemplateError(ValueError):
 
 def validate_template(data: Mapping[str, Any]) -> Template:
     """Parse and check a template (already loaded from YAML or JSON); raise `TemplateError`."""
+    if not isinstance(data, Mapping):
+        raise TemplateError(["template: must be a mapping with key, name and steps"])
     try:
         template = Template.model_validate(dict(data))
     except ValidationError as exc:
@@ -144,7 +146,9 @@ def _locate(loc: tuple[int | str, ...], data: Any) -> tuple[str, str]:
         index = loc[i + 1] if i + 1 < len(loc) else None
         if part == "steps" and not fields and isinstance(index, int):
             steps = node.get("steps") if isinstance(node, Mapping) else None
-            raw = steps[index] if isinstance(steps, list) and index < len(steps) else None
+            raw: Any = None
+            if isinstance(steps, list | tuple) and 0 <= index < len(steps):
+                raw = steps[index]
             step_id = raw.get("id") if isinstance(raw, Mapping) else None
             label = f"step {step_id!r}" if isinstance(step_id, str) else f"step #{index + 1}"
             where = label if where == "template" else f"{label} (in {where})"
@@ -186,9 +190,11 @@ def _check_scope(
     graph = _Graph(steps)
     for step in steps:
         where = f"step {step.id!r}"
+        dangling = False
         for outcome, target in step.outcomes.items():
             if target in known or target in TERMINALS:
                 continue
+            dangling = True
             if fanout is not None and target in outer:
                 problems.append(
                     f"{where}: outcome {outcome!r} leads to {target!r}, outside fan-out "
@@ -205,9 +211,11 @@ def _check_scope(
         if isinstance(step, HumanStep | ApprovalStep):
             _check_not_by(step, where, graph, problems)
         reworks = isinstance(step, HumanStep | AutomatedStep) and step.max_rework is not None
-        if reworks and not graph.loops_back(step):
+        # A dangling outcome is already reported; its lost edge must not cascade into this one.
+        if reworks and not dangling and not graph.sends_back(step):
             problems.append(
-                f"{where}: max_rework is set but none of its outcomes loops back to an earlier step"
+                f"{where}: max_rework is set but none of its outcomes leads back to it or to an "
+                "earlier step (rework is counted on the step that sends work back)"
             )
 
     first = ids[0]
@@ -219,9 +227,15 @@ def _check_scope(
     )
     can_end = graph.can_reach_end()
     for component in graph.loops():
-        if not component & can_end:
-            names = ", ".join(repr(step_id) for step_id in ids if step_id in component)
-            problems.append(f"steps {names} form a loop with no exit: none of them can reach 'end'")
+        if component & can_end:
+            continue
+        names = [repr(step_id) for step_id in ids if step_id in component]
+        if len(names) == 1:
+            problems.append(f"step {names[0]} loops on itself with no exit: it cannot reach 'end'")
+        else:
+            problems.append(
+                f"steps {', '.join(names)} form a loop with no exit: none of them can reach 'end'"
+            )
 
 
 def _check_step(step: Step, where: str, problems: list[str]) -> None:
@@ -360,8 +374,8 @@ def _check_not_by(
             problems.append(f"{where}: not_by names unknown step {other!r}")
         elif not isinstance(graph.steps[other], HumanStep | ApprovalStep):
             problems.append(
-                f"{where}: not_by names {other!r}, a {graph.steps[other].kind} step that no "
-                "person completes"
+                f"{where}: not_by names {other!r}, whose kind {graph.steps[other].kind!r} "
+                "is not completed by a person"
             )
         elif step.id not in graph.reachable_from(other):
             problems.append(f"{where}: not_by names {other!r}, which never comes before it")
@@ -394,7 +408,11 @@ class _Graph:
             step_id: {t for t in step.outcomes.values() if t in self.steps or t in TERMINALS}
             for step_id, step in self.steps.items()
         }
+        self.position = {step_id: index for index, step_id in enumerate(self.steps)}
         self._components = self._strongly_connected()
+
+    def _next(self, step: Step) -> set[str]:
+        return self.edges[step.id] - TERMINALS
 
     def reachable_from(self, start: str) -> set[str]:
         seen = {start}
@@ -429,10 +447,10 @@ class _Graph:
             if len(component) > 1 or any(s in self.edges[s] for s in component)
         ]
 
-    def loops_back(self, step: Step) -> bool:
-        """Whether some outcome of `step` leads back into a loop through it (rework)."""
-        component = next(c for c in self._components if step.id in c)
-        return any(target in component for target in self.edges[step.id])
+    def sends_back(self, step: Step) -> bool:
+        """Whether an outcome leads to this step or one listed before it: the interpreter counts
+        such a move as rework against the sender's max_rework (steps are listed forward)."""
+        return any(self.position[target] <= self.position[step.id] for target in self._next(step))
 
     def _strongly_connected(self) -> list[set[str]]:
         # Tarjan's algorithm, iterative so a long template cannot hit the recursion limit.

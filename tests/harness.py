@@ -1,0 +1,138 @@
+"""A running Docketflow for tests: the API in-process over ASGI, a worker, users and helpers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from api.app import create_app
+from cli.bootstrap import add_user
+from core.settings import Settings
+from core.temporal import connect
+from domain.enums import Role
+from store.db import make_engine, make_session_factory
+from workers.engagement_worker import build_worker
+
+PASSWORD = "correct-horse-battery"
+
+MOTION_INPUTS = {"court": "SDNY", "case_number": "1:24-cv-05567", "document_type": "motion"}
+GOOD_DRAFT = {
+    "document_title": "Motion to compel",
+    "page_count": 14,
+    "file_size_mb": 2.5,
+    "signature": "/s/ Jane Roe",
+}
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    http: httpx.AsyncClient
+    temporal: Client
+    tokens: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    async def add_user(
+        self, username: str, role: Role, skills: list[str] | None = None, firm: str | None = None
+    ) -> str:
+        user_id = await add_user(self.settings, username, role, PASSWORD, firm, skills or [])
+        self.user_ids[username] = str(user_id)
+        response = await self.http.post(
+            "/api/v1/auth/token", data={"username": username, "password": PASSWORD}
+        )
+        response.raise_for_status()
+        self.tokens[username] = response.json()["access_token"]
+        return str(user_id)
+
+    async def call(
+        self, method: str, path: str, user: str, expect: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        response = await self.http.request(method, f"/api/v1{path}", headers=self.auth(user), **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.text)
+        return response
+
+    async def create_firm(self, user: str, name: str = "Hale & Morrow LLP") -> str:
+        response = await self.call("POST", "/firms", user, 201, json={"name": name})
+        return str(response.json()["id"])
+
+    async def create_engagement(
+        self, user: str, firm_id: str, template: str = "draft-qc-efile", inputs: dict[str, Any] | None = None,
+        priority: str = "normal",
+    ) -> str:
+        response = await self.call(
+            "POST", "/engagements", user, 201,
+            json={
+                "firm_id": firm_id,
+                "template": template,
+                "title": "Motion to compel discovery",
+                "matter_ref": "HM-2024-0113",
+                "priority": priority,
+                "inputs": MOTION_INPUTS if inputs is None else inputs,
+            },
+        )
+        return str(response.json()["id"])
+
+    async def wait_for_task(
+        self, engagement_id: str, step_id: str, user: str, visit: int = 1, timeout: float = 20
+    ) -> dict[str, Any]:
+        """The engagement's task for a step visit, once the workflow has created it."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            response = await self.call("GET", f"/tasks?engagement_id={engagement_id}", user, 200)
+            for task in response.json()["items"]:
+                if task["step_id"] == step_id and task["visit"] == visit:
+                    return dict(task)
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no task for step {step_id!r} visit {visit} after {timeout}s")
+
+    async def wait_for_status(
+        self, engagement_id: str, status: str, user: str, timeout: float = 30
+    ) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        body: dict[str, Any] = {}
+        while asyncio.get_running_loop().time() < deadline:
+            body = (await self.call("GET", f"/engagements/{engagement_id}", user, 200)).json()
+            if body["status"] == status:
+                return body
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"engagement stayed {body.get('status')!r}, expected {status!r}")
+
+
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Client]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
+            yield http, app.state.temporal
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[None]:
+    engine = make_engine(settings.database_url, pool_size=5)
+    client = await connect(settings)
+    worker = build_worker(client, make_session_factory(engine), settings.task_queue)
+    async with worker:
+        yield
+    await engine.dispose()
+
+
+@asynccontextmanager
+async def running_stack(settings: Settings, with_worker: bool = True) -> AsyncIterator[Stack]:
+    async with running_api(settings) as (http, temporal):
+        stack = Stack(settings=settings, http=http, temporal=temporal)
+        if with_worker:
+            async with running_worker(settings):
+                yield stack
+        else:
+            yield stack
