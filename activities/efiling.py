@@ -55,7 +55,11 @@ class SandboxCourt:
 
     async def submit(self, filing: Filing) -> FilingReceipt:
         checks = [
-            (filing.court in SANDBOX_COURTS, "UNKNOWN_COURT", f"court {filing.court!r} is not served"),
+            (
+                filing.court in SANDBOX_COURTS,
+                "UNKNOWN_COURT",
+                f"court {filing.court!r} is not served",
+            ),
             (
                 bool(CASE_NUMBER.match(filing.case_number)),
                 "INVALID_CASE_NUMBER",
@@ -64,7 +68,7 @@ class SandboxCourt:
             (
                 bool(SIGNATURE.match(filing.signature)),
                 "MISSING_SIGNATURE",
-                "the signature block must carry an /s/ signature of the filing attorney (FRCP 11(a))",
+                "the signature block needs the filing attorney's /s/ signature (FRCP 11(a))",
             ),
             (
                 filing.file_size_mb <= MAX_FILE_MB,
@@ -107,7 +111,9 @@ class EfilingActivities:
     async def efile_submit(self, step: AutomatedStepInput) -> AutomatedStepResult:
         receipt = await self._court.submit(filing_from(step))
         if receipt.accepted:
-            return AutomatedStepResult(outcome="accepted", detail={"envelope_id": receipt.envelope_id})
+            return AutomatedStepResult(
+                outcome="accepted", detail={"envelope_id": receipt.envelope_id}
+            )
         return AutomatedStepResult(
             outcome="rejected",
             detail={"reason_code": receipt.reason_code, "reason": receipt.reason},

@@ -8,6 +8,8 @@ key, so a retry after a crash finds its own earlier write and changes nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 from temporalio import activity
@@ -97,8 +99,12 @@ class ReadModelActivities:
                     object_id=str(task_id),
                     engagement_id=engagement_id,
                     firm_id=firm_id,
-                    detail={"step_id": params.step_id, "visit": params.visit, "queue": params.queue,
-                            "assignee_id": params.assignee_id},
+                    detail={
+                        "step_id": params.step_id,
+                        "visit": params.visit,
+                        "queue": params.queue,
+                        "assignee_id": params.assignee_id,
+                    },
                     dedupe_key=f"task:{task_id}:created",
                 ),
             )
@@ -141,8 +147,11 @@ class ReadModelActivities:
                     actor_role=params.actor.role,
                     engagement_id=engagement_id,
                     firm_id=firm_id,
-                    detail={"step_id": params.step_id, "outcome": params.outcome,
-                            "note": params.note},
+                    detail={
+                        "step_id": params.step_id,
+                        "outcome": params.outcome,
+                        "note": params.note,
+                    },
                     request_id=params.request_id,
                     dedupe_key=f"task:{task_id}:completed",
                 ),
@@ -167,7 +176,9 @@ class ReadModelActivities:
                 at=params.at,
             )
             if params.status is not None:
-                await engagements.set_status(session, engagement_id, params.status, params.current_step)
+                await engagements.set_status(
+                    session, engagement_id, params.status, params.current_step
+                )
                 await audit.record(
                     session,
                     AuditRecord(
@@ -202,7 +213,7 @@ class ReadModelActivities:
                     ),
                 )
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         return [
             self.create_task,
             self.record_task_completion,

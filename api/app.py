@@ -42,10 +42,13 @@ def create_app(settings: Settings) -> FastAPI:
     )
     problems.install(app)
 
-    @app.exception_handler(engagement_client.TemporalUnavailable)
-    async def _unavailable(_: Request, error: engagement_client.TemporalUnavailable) -> JSONResponse:
+    @app.exception_handler(engagement_client.TemporalUnavailableError)
+    async def _unavailable(
+        _: Request, error: engagement_client.TemporalUnavailableError
+    ) -> JSONResponse:
         return problems.problem(
-            503, f"the workflow engine did not answer; nothing was changed ({error})",
+            503,
+            f"the workflow engine did not answer; nothing was changed ({error})",
             headers={"Retry-After": "5"},
         )
 

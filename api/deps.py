@@ -80,7 +80,9 @@ class Principal:
 
 
 _UNAUTHENTICATED = HTTPException(
-    status_code=401, detail="missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+    status_code=401,
+    detail="missing or invalid bearer token",
+    headers={"WWW-Authenticate": "Bearer"},
 )
 
 

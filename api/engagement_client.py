@@ -29,7 +29,7 @@ from domain.messages import (
 R = TypeVar("R", bound=BaseModel)
 
 
-class TemporalUnavailable(Exception):
+class TemporalUnavailableError(Exception):
     """Temporal (or every worker) did not answer in time: the API answers 503, nothing changed."""
 
 
@@ -46,7 +46,7 @@ async def start(client: Client, params: EngagementInput, task_queue: str) -> str
     except WorkflowAlreadyStartedError:
         pass  # a retried create: the engagement is already running
     except RPCError as error:
-        raise TemporalUnavailable(str(error)) from error
+        raise TemporalUnavailableError(str(error)) from error
     return workflow_id
 
 
@@ -58,7 +58,7 @@ async def update(
     result_type: type[R],
     *,
     update_id: str | None,
-    timeout: float,
+    rpc_seconds: float,
 ) -> R:
     handle = client.get_workflow_handle(workflow_id_for(engagement_id))
     try:
@@ -67,16 +67,18 @@ async def update(
             arg,
             id=update_id,
             result_type=result_type,
-            rpc_timeout=timedelta(seconds=timeout),
+            rpc_timeout=timedelta(seconds=rpc_seconds),
         )
     except WorkflowUpdateFailedError as error:
         raise _as_domain_error(error.cause) from error
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-        raise TemporalUnavailable("no worker answered the update in time") from error
+        raise TemporalUnavailableError("no worker answered the update in time") from error
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise DomainError(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running") from error
-        raise TemporalUnavailable(str(error)) from error
+            raise DomainError(
+                ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running"
+            ) from error
+        raise TemporalUnavailableError(str(error)) from error
     assert isinstance(result, result_type)
     return result
 

@@ -38,9 +38,9 @@ def steps_of(
 ) -> list[StepOut]:
     latest_task: dict[str, Task] = {}
     visits: dict[str, int] = {}
-    for task in tasks:  # ordered by creation: the last one per step wins
-        latest_task[task.step_id] = task
-        visits[task.step_id] = max(visits.get(task.step_id, 0), task.visit)
+    for row in tasks:  # ordered by creation: the last one per step wins
+        latest_task[row.step_id] = row
+        visits[row.step_id] = max(visits.get(row.step_id, 0), row.visit)
     finished = {e.step_id for e in events if e.type == "step.completed" and e.step_id}
     for event in events:
         if event.type == "step.completed" and event.step_id:
@@ -59,7 +59,9 @@ def steps_of(
         else:
             status = StepStatus.PENDING
         waiting_for = (
-            sorted(step.events) if isinstance(step, WaitStep) and status == StepStatus.ACTIVE else []
+            sorted(step.events)
+            if isinstance(step, WaitStep) and status == StepStatus.ACTIVE
+            else []
         )
         steps.append(
             StepOut(

@@ -21,14 +21,18 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def replay(sessions: SessionFactory, principal: Principal, key: str | None) -> JSONResponse | None:
+async def replay(
+    sessions: SessionFactory, principal: Principal, key: str | None
+) -> JSONResponse | None:
     if key is None:
         return None
     async with sessions() as session:
         stored = await idempotency.find(session, principal.id, key)
     if stored is None:
         return None
-    return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replay": "true"})
+    return JSONResponse(
+        stored.body, status_code=stored.status_code, headers={"Idempotent-Replay": "true"}
+    )
 
 
 async def remember(

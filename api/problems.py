@@ -18,7 +18,11 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem(
-    status: int, detail: str, *, type_: str = "about:blank", headers: dict[str, str] | None = None,
+    status: int,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {"type": type_, "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
@@ -38,7 +42,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+        return problem(
+            error.status_code, str(error.detail), headers=getattr(error, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:

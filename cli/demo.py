@@ -13,7 +13,7 @@ from cli.bootstrap import add_user
 from core.settings import Settings
 from domain.enums import Role
 
-DEMO_PASSWORD = "docketflow-demo"  # noqa: S105 - published demo login for the local stack only
+DEMO_PASSWORD = "docketflow-demo"
 DEMO_FIRM = "Hale & Morrow LLP"
 STAFF = [
     ("admin", Role.ADMIN, []),
@@ -37,25 +37,41 @@ async def seed_demo(settings: Settings) -> list[str]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
             headers = await _login(client, "maria")
-            firm = (await client.post(
-                "/api/v1/firms",
-                json={"name": DEMO_FIRM, "timezone": "America/New_York", "holidays": ["US-FED", "US-NY"]},
-                headers=headers,
-            )).raise_for_status().json()
+            firm = (
+                (
+                    await client.post(
+                        "/api/v1/firms",
+                        json={
+                            "name": DEMO_FIRM,
+                            "timezone": "America/New_York",
+                            "holidays": ["US-FED", "US-NY"],
+                        },
+                        headers=headers,
+                    )
+                )
+                .raise_for_status()
+                .json()
+            )
             await add_user(settings, "paula", Role.PARTNER, DEMO_PASSWORD, firm["id"], [])
             for title, matter, priority, case_number in MOTIONS:
-                (await client.post(
-                    "/api/v1/engagements",
-                    json={
-                        "firm_id": firm["id"],
-                        "template": "draft-qc-efile",
-                        "title": title,
-                        "matter_ref": matter,
-                        "priority": priority,
-                        "inputs": {"court": "SDNY", "case_number": case_number, "document_type": "motion"},
-                    },
-                    headers=headers,
-                )).raise_for_status()
+                (
+                    await client.post(
+                        "/api/v1/engagements",
+                        json={
+                            "firm_id": firm["id"],
+                            "template": "draft-qc-efile",
+                            "title": title,
+                            "matter_ref": matter,
+                            "priority": priority,
+                            "inputs": {
+                                "court": "SDNY",
+                                "case_number": case_number,
+                                "document_type": "motion",
+                            },
+                        },
+                        headers=headers,
+                    )
+                ).raise_for_status()
     return login_lines()
 
 

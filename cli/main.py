@@ -12,7 +12,9 @@ from core.logging import configure_logging
 from core.settings import Settings, load_settings
 from domain.enums import Role
 
-app = typer.Typer(help="Docketflow: workflow orchestration for outsourced legal work.", no_args_is_help=True)
+app = typer.Typer(
+    help="Docketflow: workflow orchestration for outsourced legal work.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Manage users (admin).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -30,9 +32,13 @@ def _settings(home: Path | None) -> Settings:
 
 @app.command()
 def dev(
-    home: Annotated[Path, typer.Option(help="State folder (PostgreSQL, Temporal, logs)")] = Path(".docketflow"),
+    home: Annotated[Path, typer.Option(help="State folder (PostgreSQL, Temporal, logs)")] = Path(
+        ".docketflow"
+    ),
     port: Annotated[int, typer.Option(help="API port")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Seed demo firm, users, engagements")] = True,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Seed demo firm, users, engagements")
+    ] = True,
 ) -> None:
     """Start everything on embedded defaults: PostgreSQL, Temporal (+ Web UI), API, worker."""
     from cli.devstack.stack import run_dev_stack
@@ -78,7 +84,9 @@ def users_add(
     username: str,
     role: Annotated[Role, typer.Option(help="admin, manager, clerk or partner")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-    firm: Annotated[str | None, typer.Option("--firm", help="Firm id (required for partners)")] = None,
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="Firm id (required for partners)")
+    ] = None,
     skills: Annotated[str, typer.Option(help="Comma-separated skills, e.g. drafting,qc")] = "",
     home: HomeOption = None,
 ) -> None:
@@ -88,7 +96,14 @@ def users_add(
     settings = _settings(home)
     try:
         user_id = asyncio.run(
-            add_user(settings, username, role, password, firm, [s.strip() for s in skills.split(",") if s.strip()])
+            add_user(
+                settings,
+                username,
+                role,
+                password,
+                firm,
+                [s.strip() for s in skills.split(",") if s.strip()],
+            )
         )
     except UserError as error:
         typer.echo(f"error: {error}", err=True)

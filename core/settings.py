@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside dev
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 STACK_FILE = "stack.json"
 
 
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from the environment, filled in from a dev stack's `stack.json` when a home is known.
+    """Settings from the environment, filled in from a dev stack's `stack.json` if a home is known.
 
     Explicit environment variables win over the stack file, so a dev home can be pointed at
     another database or Temporal by setting them.

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from domain.template_validation import validate_template
 from domain.templates import Template
 
 _PACKAGE = "domain.builtin_templates"
@@ -27,6 +28,6 @@ def builtin_templates() -> dict[str, Template]:
     found: dict[str, Template] = {}
     for entry in sorted(resources.files(_PACKAGE).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            template = Template.model_validate(parse_template(entry.read_text(encoding="utf-8")))
+            template = validate_template(parse_template(entry.read_text(encoding="utf-8")))
             found[template.key] = template
     return found

@@ -75,7 +75,7 @@ class BusinessCalendar:
         holiday_calendars: Sequence[str],
         closures: Iterable[date] = (),
     ) -> BusinessCalendar:
-        """Build from a firm's stored settings: ``{"mon": ["09:00", "17:00"], ...}`` (omitted = 9-5)."""
+        """Build from a firm's stored settings: ``{"mon": ["09:00", "17:00"], ...}``; None = 9-5."""
         if business_hours is None:
             hours = _weekdays_nine_to_five()
         else:
@@ -84,7 +84,9 @@ class BusinessCalendar:
                 if day not in WEEKDAYS:
                     raise ValueError(f"business_hours: {day!r} is not one of {', '.join(WEEKDAYS)}")
                 if len(span) != 2:
-                    raise ValueError(f"business_hours.{day}: expected [opens, closes] like ['09:00', '17:00']")
+                    raise ValueError(
+                        f"business_hours.{day}: expected [opens, closes] like ['09:00', '17:00']"
+                    )
                 try:
                     opens, closes = (time.fromisoformat(value) for value in span)
                 except ValueError as exc:

@@ -138,7 +138,9 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        UniqueConstraint("engagement_id", "step_id", "visit", name="uq_tasks_engagement_step_visit"),
+        UniqueConstraint(
+            "engagement_id", "step_id", "visit", name="uq_tasks_engagement_step_visit"
+        ),
         # claim-next probes this partial index once per queue: open rows only, in serving order.
         Index(
             "ix_tasks_open_queue_order",

@@ -56,7 +56,9 @@ class Stack:
     async def call(
         self, method: str, path: str, user: str, expect: int | None = None, **kwargs: Any
     ) -> httpx.Response:
-        response = await self.http.request(method, f"/api/v1{path}", headers=self.auth(user), **kwargs)
+        response = await self.http.request(
+            method, f"/api/v1{path}", headers=self.auth(user), **kwargs
+        )
         if expect is not None:
             assert response.status_code == expect, (response.status_code, response.text)
         return response
@@ -66,11 +68,18 @@ class Stack:
         return str(response.json()["id"])
 
     async def create_engagement(
-        self, user: str, firm_id: str, template: str = "draft-qc-efile", inputs: dict[str, Any] | None = None,
+        self,
+        user: str,
+        firm_id: str,
+        template: str = "draft-qc-efile",
+        inputs: dict[str, Any] | None = None,
         priority: str = "normal",
     ) -> str:
         response = await self.call(
-            "POST", "/engagements", user, 201,
+            "POST",
+            "/engagements",
+            user,
+            201,
             json={
                 "firm_id": firm_id,
                 "template": template,
@@ -113,7 +122,9 @@ async def running_api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClie
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", timeout=60
+        ) as http:
             yield http, app.state.temporal
 
 

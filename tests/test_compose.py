@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import click
 import pytest
 import typer
 import yaml
@@ -466,12 +465,10 @@ def test_app_services_run_known_docketflow_commands(services: dict[str, dict[str
 
 def test_compose_commands_exist_in_the_docketflow_cli(services: dict[str, dict[str, Any]]) -> None:
     module_name, _, attribute = pyproject()["project"]["scripts"]["docketflow"].partition(":")
-    if importlib.util.find_spec(module_name) is None:
-        pytest.skip(f"{module_name} is not written yet")
     cli = typer.main.get_command(getattr(importlib.import_module(module_name), attribute))
-    assert isinstance(cli, click.Group)
+    commands = getattr(cli, "commands", {})  # typer vendors its own click Group class
     for name in APP_SERVICES:
-        assert command_of(services[name])[1] in cli.commands, name
+        assert command_of(services[name])[1] in commands, name
 
 
 def test_api_publishes_port_8000(services: dict[str, dict[str, Any]]) -> None:

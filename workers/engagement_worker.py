@@ -1,4 +1,4 @@
-"""The worker process: builds activities with their dependencies and runs the engagement workflow."""
+"""The worker process: builds activities with their dependencies, runs the engagement workflow."""
 
 from __future__ import annotations
 

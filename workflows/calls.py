@@ -109,7 +109,7 @@ async def run_automated(
     latest_outputs: dict[str, dict[str, Any]] = {}
     for completion in state.completions:
         latest_outputs[completion.step_id] = completion.output
-    return await workflow.execute_activity(
+    result: AutomatedStepResult = await workflow.execute_activity(
         step.activity,
         AutomatedStepInput(
             engagement_id=engagement.engagement_id,
@@ -124,3 +124,4 @@ async def run_automated(
         start_to_close_timeout=timedelta(minutes=2),
         retry_policy=RetryPolicy(maximum_attempts=step.max_attempts),
     )
+    return result

@@ -115,7 +115,9 @@ class EngagementWorkflow:
             )
         )
         state.current_task_id = task_id
-        await workflow.wait_condition(lambda: task_id in self._completed or self._cancel is not None)
+        await workflow.wait_condition(
+            lambda: task_id in self._completed or self._cancel is not None
+        )
         if task_id not in self._completed:
             return None
         return next(c.outcome for c in reversed(state.completions) if c.task_id == task_id)
@@ -237,7 +239,9 @@ class EngagementWorkflow:
             or request.task_id in self._completed
             or self._completing is not None
         ):
-            raise _refuse(ErrorType.TASK_NOT_CURRENT, "this task is not the engagement's current task")
+            raise _refuse(
+                ErrorType.TASK_NOT_CURRENT, "this task is not the engagement's current task"
+            )
         step = self._template.step(state.current_step or "")
         if not isinstance(step, HumanStep | ApprovalStep):
             raise _refuse(ErrorType.TASK_NOT_CURRENT, "the current step takes no human completion")
@@ -245,7 +249,8 @@ class EngagementWorkflow:
             allowed = ", ".join(sorted(step.outcomes))
             raise _refuse(
                 ErrorType.WRONG_OUTCOME,
-                f"outcome {request.outcome!r} is not allowed at step {step.id!r} (allowed: {allowed})",
+                f"outcome {request.outcome!r} is not allowed at step {step.id!r} "
+                f"(allowed: {allowed})",
             )
         if request.actor.user_id in self._excluded_actors(step):
             done_by = ", ".join(step.not_by)
@@ -260,12 +265,12 @@ class EngagementWorkflow:
                 ErrorType.APPROVER_NOT_ALLOWED,
                 "only a partner of the engagement's firm may approve this step",
             )
-        if isinstance(step, HumanStep) and request.outcome in step.reason_required:
-            if not (request.note or request.output.get("reasons")):
-                raise _refuse(
-                    ErrorType.OUTPUT_INVALID,
-                    f"outcome {request.outcome!r} needs a reason: give `note` or `output.reasons`",
-                )
+        needs_reason = request.outcome in step.reason_required
+        if needs_reason and not (request.note or request.output.get("reasons")):
+            raise _refuse(
+                ErrorType.OUTPUT_INVALID,
+                f"outcome {request.outcome!r} needs a reason: give `note` or `output.reasons`",
+            )
 
     @workflow.update(name=UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> ControlResult:

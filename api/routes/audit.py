@@ -25,7 +25,11 @@ async def list_audit(
     offset: int = Query(default=0, ge=0),
 ) -> list[AuditOut]:
     rows = await audit.list_entries(
-        session, principal.scope, engagement_id=engagement_id, task_id=task_id,
-        limit=limit, offset=offset,
+        session,
+        principal.scope,
+        engagement_id=engagement_id,
+        task_id=task_id,
+        limit=limit,
+        offset=offset,
     )
     return [AuditOut.model_validate(r, from_attributes=True) for r in rows]

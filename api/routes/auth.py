@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import SessionDep, SettingsDep, require
-from api.deps import Principal
+from api.deps import Principal, SessionDep, SettingsDep, require
 from api.permissions import Permission
 from api.schemas import MeOut, TokenOut
 from core.security import hash_password, issue_token, verify_password

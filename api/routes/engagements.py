@@ -23,6 +23,7 @@ from api.schemas import (
     ReasonIn,
     TemplateRef,
 )
+from domain.enums import Priority
 from domain.messages import (
     UPDATE_CANCEL,
     UPDATE_POST_EVENT,
@@ -47,7 +48,7 @@ def _out(row: Engagement) -> EngagementOut:
         template=TemplateRef(key=row.template_key, version=row.template_version),
         title=row.title,
         matter_ref=row.matter_ref,
-        priority=row.priority,  # type: ignore[arg-type]
+        priority=Priority(row.priority),
         status=row.status,
         current_step=row.current_step,
         court_deadline=row.court_deadline,
@@ -60,8 +61,12 @@ def _out(row: Engagement) -> EngagementOut:
 def input_errors(schema: dict[str, Any], inputs: dict[str, Any]) -> list[dict[str, str]]:
     validator = Draft202012Validator(schema)
     return [
-        {"field": "inputs." + ".".join(str(p) for p in error.absolute_path) if error.absolute_path
-         else "inputs", "message": error.message}
+        {
+            "field": "inputs." + ".".join(str(p) for p in error.absolute_path)
+            if error.absolute_path
+            else "inputs",
+            "message": error.message,
+        }
         for error in sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
     ]
 
@@ -90,9 +95,13 @@ async def create_engagement(
         if errors:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
             return JSONResponse(
-                {"type": "about:blank", "title": "Unprocessable Content", "status": 422,
-                 "detail": f"inputs do not match template {template.key!r}: {detail}",
-                 "errors": errors},
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": f"inputs do not match template {template.key!r}: {detail}",
+                    "errors": errors,
+                },
                 status_code=422,
                 media_type="application/problem+json",
             )
@@ -122,7 +131,7 @@ async def create_engagement(
     )
     try:
         await engagement_client.start(temporal, params, settings.task_queue)
-    except engagement_client.TemporalUnavailable:
+    except engagement_client.TemporalUnavailableError:
         async with sessions.begin() as session:
             await engagements.delete(session, engagement_id)
         raise
@@ -137,16 +146,24 @@ async def create_engagement(
                 actor_role=principal.role,
                 engagement_id=engagement_id,
                 firm_id=body.firm_id,
-                detail={"template": template.key, "version": template.version,
-                        "priority": body.priority.value},
+                detail={
+                    "template": template.key,
+                    "version": template.version,
+                    "priority": body.priority.value,
+                },
                 request_id=principal.request_id,
                 client_addr=principal.client_addr,
             ),
         )
     out = _out(engagement)
     await idempotency.remember(
-        sessions, principal, idempotency_key, method="POST", path="/engagements",
-        status_code=201, body=out.model_dump(mode="json"),
+        sessions,
+        principal,
+        idempotency_key,
+        method="POST",
+        path="/engagements",
+        status_code=201,
+        body=out.model_dump(mode="json"),
     )
     return out
 
@@ -162,13 +179,20 @@ async def list_engagements(
     offset: int = Query(default=0, ge=0),
 ) -> Page[EngagementOut]:
     rows, total = await engagements.list_visible(
-        session, principal.scope, firm_id=firm_id, status=status, template=template,
-        limit=limit, offset=offset,
+        session,
+        principal.scope,
+        firm_id=firm_id,
+        status=status,
+        template=template,
+        limit=limit,
+        offset=offset,
     )
     return Page(items=[_out(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-async def _visible(session: SessionDep, engagement_id: uuid.UUID, principal: Principal) -> Engagement:
+async def _visible(
+    session: SessionDep, engagement_id: uuid.UUID, principal: Principal
+) -> Engagement:
     engagement = await engagements.get(session, engagement_id, principal.scope)
     if engagement is None:
         raise HTTPException(status_code=404, detail="engagement not found")
@@ -220,7 +244,7 @@ async def post_event(
         PostEventRequest(type=body.type, payload=body.payload, actor=principal.actor),
         PostEventResult,
         update_id=idempotency_key,
-        timeout=settings.update_timeout_seconds,
+        rpc_seconds=settings.update_timeout_seconds,
     )
 
 
@@ -243,7 +267,7 @@ async def cancel_engagement(
         CancelRequest(reason=body.reason, actor=principal.actor),
         ControlResult,
         update_id=idempotency_key,
-        timeout=settings.update_timeout_seconds,
+        rpc_seconds=settings.update_timeout_seconds,
     )
     async with sessions.begin() as session:
         await audit.record(

@@ -44,7 +44,9 @@ async def create_firm(
             holidays=list(calendar.holiday_calendars),
         )
     except IntegrityError as error:
-        raise HTTPException(status_code=409, detail=f"a firm named {body.name!r} exists already") from error
+        raise HTTPException(
+            status_code=409, detail=f"a firm named {body.name!r} exists already"
+        ) from error
     await audit.record(
         session,
         AuditRecord(

@@ -80,7 +80,7 @@ def _check_may_work(task: Task, principal: Principal) -> None:
     if principal.id in task.excluded_user_ids:
         raise DomainError(
             ErrorType.SEPARATION_OF_DUTIES,
-            f"separation of duties: you completed an earlier step this {task.step_id!r} task checks",
+            f"separation of duties: you did an earlier step that step {task.step_id!r} checks",
         )
     if task.kind == "approval":
         if principal.role != Role.PARTNER or principal.firm_id != task.firm_id:
@@ -133,10 +133,19 @@ async def list_tasks(
         try:
             assignee_id = uuid.UUID(assignee)
         except ValueError:
-            raise HTTPException(status_code=422, detail="assignee must be `me` or a user id") from None
+            raise HTTPException(
+                status_code=422, detail="assignee must be `me` or a user id"
+            ) from None
     rows, total = await tasks.list_visible(
-        session, principal.scope, queue=queue, status=status, assignee_id=assignee_id,
-        firm_id=firm_id, engagement_id=engagement_id, limit=limit, offset=offset,
+        session,
+        principal.scope,
+        queue=queue,
+        status=status,
+        assignee_id=assignee_id,
+        firm_id=firm_id,
+        engagement_id=engagement_id,
+        limit=limit,
+        offset=offset,
     )
     return Page(items=[_out(t) for t in rows], total=total, limit=limit, offset=offset)
 
@@ -160,7 +169,9 @@ async def claim_next(
     )
     if task is None:
         return Response(status_code=204)
-    await _audit(session, principal, task, "task.claimed", via="claim-next", generation=task.generation)
+    await _audit(
+        session, principal, task, "task.claimed", via="claim-next", generation=task.generation
+    )
     return _detail(task)
 
 
@@ -215,15 +226,25 @@ async def assign_task(
     if assignee is None or not assignee.active:
         raise HTTPException(status_code=422, detail="assignee: no such active user")
     if assignee.id in task.excluded_user_ids:
-        raise DomainError(ErrorType.SEPARATION_OF_DUTIES, "separation of duties: the assignee did an earlier step this task checks")
+        raise DomainError(
+            ErrorType.SEPARATION_OF_DUTIES,
+            "separation of duties: the assignee did an earlier step this task checks",
+        )
     if task.skill and task.skill not in assignee.skills:
         raise HTTPException(status_code=422, detail=f"assignee lacks the skill {task.skill!r}")
     previous = task.assignee_id
     if not await tasks.assign(session, task, assignee.id):
-        raise HTTPException(status_code=409, detail=f"task is {task.status}; only open or claimed tasks can be assigned")
+        raise HTTPException(
+            status_code=409,
+            detail=f"task is {task.status}; only open or claimed tasks can be assigned",
+        )
     await _audit(
-        session, principal, task, "task.assigned",
-        assignee_id=str(assignee.id), previous_assignee_id=str(previous) if previous else None,
+        session,
+        principal,
+        task,
+        "task.assigned",
+        assignee_id=str(assignee.id),
+        previous_assignee_id=str(previous) if previous else None,
         reason=body.reason,
     )
     return _detail(await _visible(session, task_id, principal))
@@ -272,15 +293,21 @@ async def complete_task(
     if body.generation is not None and body.generation != task.generation:
         raise HTTPException(
             status_code=409,
-            detail=f"your claim (generation {body.generation}) was superseded by generation {task.generation}",
+            detail=f"your claim (generation {body.generation}) was superseded "
+            f"by generation {task.generation}",
         )
     if body.outcome not in task.outcomes:
         allowed = ", ".join(task.outcomes)
-        raise HTTPException(status_code=422, detail=f"outcome {body.outcome!r} is not allowed here (allowed: {allowed})")
+        raise HTTPException(
+            status_code=422,
+            detail=f"outcome {body.outcome!r} is not allowed here (allowed: {allowed})",
+        )
     errors = output_errors(task.output_schema, body.output)
     if errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        raise HTTPException(status_code=422, detail=f"output does not match the step's schema: {detail}")
+        raise HTTPException(
+            status_code=422, detail=f"output does not match the step's schema: {detail}"
+        )
     await engagement_client.update(
         temporal,
         str(task.engagement_id),
@@ -296,7 +323,7 @@ async def complete_task(
         CompleteTaskResult,
         # The same claim generation completing twice is the same completion.
         update_id=idempotency_key or f"complete:{task.id}:{task.generation}",
-        timeout=settings.update_timeout_seconds,
+        rpc_seconds=settings.update_timeout_seconds,
     )
     async with sessions() as session:
         return _detail(await _visible(session, task_id, principal))

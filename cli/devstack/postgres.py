@@ -107,7 +107,9 @@ class PrivatePostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             # Trust auth is acceptable only because the cluster listens on 127.0.0.1 for one
             # developer; production uses docker-compose / a managed PostgreSQL with passwords.
-            self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", DB_USER, "-E", "UTF8")
+            self._run(
+                "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", DB_USER, "-E", "UTF8"
+            )
         if self.is_running():
             self.port = self._running_port()
         else:
@@ -121,8 +123,17 @@ class PrivatePostgres:
                 "-c max_connections=300"
             )
             self._run(
-                "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file),
-                "-w", "-t", "60", "start",
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "start",
             )
         self._ensure_database("docketflow")
         log.info("postgres.started", port=self.port, data_dir=str(self.data_dir))
@@ -135,8 +146,17 @@ class PrivatePostgres:
     def _psql(self, sql: str, database: str = "postgres") -> str:
         assert self.port is not None
         result = self._run(
-            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", database,
-            "-tAc", sql,
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            DB_USER,
+            "-d",
+            database,
+            "-tAc",
+            sql,
         )
         return result.stdout.strip()
 

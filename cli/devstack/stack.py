@@ -134,7 +134,9 @@ def _wait_ready(url: str, timeout: float = 60) -> None:
     raise TimeoutError(f"{url} did not become ready in {timeout:.0f}s")
 
 
-def _print_banner(stack: dict[str, Any], api_port: int, demo: bool, seeded_now: bool, home: Path) -> None:
+def _print_banner(
+    stack: dict[str, Any], api_port: int, demo: bool, seeded_now: bool, home: Path
+) -> None:
     api = f"http://127.0.0.1:{api_port}"
     lines = [
         "",

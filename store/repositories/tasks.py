@@ -88,12 +88,16 @@ async def start_lease(session: AsyncSession, task_id: uuid.UUID) -> None:
 
 async def get(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
     query = select(Task).where(Task.id == task_id, scope.filter(Task.firm_id))
-    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+    return (
+        await session.execute(query.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
 
 
 async def get_for_update(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
     query = select(Task).where(Task.id == task_id, scope.filter(Task.firm_id)).with_for_update()
-    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+    return (
+        await session.execute(query.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
 
 
 async def list_visible(
@@ -119,7 +123,9 @@ async def list_visible(
         where.append(Task.firm_id == firm_id)
     if engagement_id is not None:
         where.append(Task.engagement_id == engagement_id)
-    total = (await session.execute(select(func.count()).select_from(Task).where(*where))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).select_from(Task).where(*where))
+    ).scalar_one()
     query = (
         select(Task)
         .where(*where)

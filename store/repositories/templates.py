@@ -56,7 +56,7 @@ async def publish(
     created_by: uuid.UUID | None,
     builtin: bool = False,
 ) -> TemplateVersion:
-    """Store `template` as the next version of its key; identical to the latest -> no new version."""
+    """Store `template` as the next version of its key (unless identical to the latest)."""
     current = await latest(session, template.key)
     definition = _definition(template)
     if current is not None and current.definition == definition:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from tests.harness import GOOD_DRAFT, Stack
 
 
-async def _draft(stack: Stack, clerk: str, engagement_id: str, visit: int = 1, **changes: object) -> dict:
+async def _draft(
+    stack: Stack, clerk: str, engagement_id: str, visit: int = 1, **changes: object
+) -> dict[str, Any]:
     task = await stack.wait_for_task(engagement_id, "draft", clerk, visit=visit)
     if task["status"] == "open":
         await stack.call("POST", f"/tasks/{task['id']}/claim", clerk, 200)
     done = await stack.call(
-        "POST", f"/tasks/{task['id']}/complete", clerk, 200,
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        clerk,
+        200,
         json={"outcome": "done", "output": {**GOOD_DRAFT, **changes}},
     )
     return dict(done.json())
@@ -31,10 +37,15 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     assert completed["completed_by"] == stack.user_ids["carlos"]
 
     qc = await stack.wait_for_task(engagement_id, "qc", "dana")
-    claimed = (await stack.call("POST", "/tasks/claim-next", "dana", 200, json={"queues": ["qc"]})).json()
+    claimed = (
+        await stack.call("POST", "/tasks/claim-next", "dana", 200, json={"queues": ["qc"]})
+    ).json()
     assert claimed["id"] == qc["id"]
     await stack.call(
-        "POST", f"/tasks/{qc['id']}/complete", "dana", 200,
+        "POST",
+        f"/tasks/{qc['id']}/complete",
+        "dana",
+        200,
         json={"outcome": "rejected", "output": {"reasons": ["caption lacks the case number"]}},
     )
 
@@ -42,17 +53,23 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
     assert rework["status"] == "claimed"
     assert rework["assignee_id"] == stack.user_ids["carlos"]
-    await _draft(stack, "carlos", engagement_id, visit=2, document_title="Motion to compel (rev. 2)")
+    await _draft(
+        stack, "carlos", engagement_id, visit=2, document_title="Motion to compel (rev. 2)"
+    )
 
     qc2 = await stack.wait_for_task(engagement_id, "qc", "dana", visit=2)
     await stack.call("POST", f"/tasks/{qc2['id']}/claim", "dana", 200)
-    await stack.call("POST", f"/tasks/{qc2['id']}/complete", "dana", 200, json={"outcome": "approved"})
+    await stack.call(
+        "POST", f"/tasks/{qc2['id']}/complete", "dana", 200, json={"outcome": "approved"}
+    )
 
     done = await stack.wait_for_status(engagement_id, "completed", "maria")
     steps = {s["id"]: s for s in done["steps"]}
     assert [steps[s]["status"] for s in ("draft", "qc", "efile")] == ["completed"] * 3
     assert steps["draft"]["visits"] == 2 and steps["qc"]["visits"] == 2
-    filed = [e for e in done["timeline"] if e["type"] == "step.completed" and e["step_id"] == "efile"]
+    filed = [
+        e for e in done["timeline"] if e["type"] == "step.completed" and e["step_id"] == "efile"
+    ]
     assert filed[0]["detail"]["outcome"] == "accepted"
     assert filed[0]["detail"]["envelope_id"].startswith("SBX-")
     assert done["timeline"][-1]["type"] == "engagement.completed"
@@ -77,7 +94,9 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     await _draft(stack, "carlos", engagement_id, file_size_mb=48.0)  # over the 35 MB court limit
     qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
     await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
-    await stack.call("POST", f"/tasks/{qc['id']}/complete", "quinn", 200, json={"outcome": "approved"})
+    await stack.call(
+        "POST", f"/tasks/{qc['id']}/complete", "quinn", 200, json={"outcome": "approved"}
+    )
 
     rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
     assert rework["assignee_id"] == stack.user_ids["carlos"]
@@ -89,7 +108,9 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     await _draft(stack, "carlos", engagement_id, visit=2, file_size_mb=12.0)
     qc2 = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=2)
     await stack.call("POST", f"/tasks/{qc2['id']}/claim", "quinn", 200)
-    await stack.call("POST", f"/tasks/{qc2['id']}/complete", "quinn", 200, json={"outcome": "approved"})
+    await stack.call(
+        "POST", f"/tasks/{qc2['id']}/complete", "quinn", 200, json={"outcome": "approved"}
+    )
     await stack.wait_for_status(engagement_id, "completed", "maria")
 
 
@@ -102,7 +123,10 @@ async def test_qc_rejections_beyond_max_rework_escalate_to_a_manager(stack: Stac
         qc = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=visit)
         await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
         await stack.call(
-            "POST", f"/tasks/{qc['id']}/complete", "quinn", 200,
+            "POST",
+            f"/tasks/{qc['id']}/complete",
+            "quinn",
+            200,
             json={"outcome": "rejected", "note": f"round {visit}: exhibits missing"},
         )
         rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=visit + 1)
@@ -120,10 +144,14 @@ async def test_drafter_cannot_qc_their_own_draft(stack: Stack) -> None:
     qc = await stack.wait_for_task(engagement_id, "qc", "dana")
 
     # claim-next never offers it, a direct claim is refused, and so is completing it.
-    assert (await stack.call("POST", "/tasks/claim-next", "dana", json={"queues": ["qc"]})).status_code == 204
+    assert (
+        await stack.call("POST", "/tasks/claim-next", "dana", json={"queues": ["qc"]})
+    ).status_code == 204
     refused = await stack.call("POST", f"/tasks/{qc['id']}/claim", "dana", 403)
     assert "separation of duties" in refused.json()["detail"]
-    await stack.call("POST", f"/tasks/{qc['id']}/complete", "dana", 403, json={"outcome": "approved"})
+    await stack.call(
+        "POST", f"/tasks/{qc['id']}/complete", "dana", 403, json={"outcome": "approved"}
+    )
     await stack.call("POST", f"/tasks/{qc['id']}/assign", "maria", 403, json={"assignee": "dana"})
 
     # Someone else may.
@@ -150,25 +178,42 @@ async def test_clerk_without_the_skill_never_receives_the_task(stack: Stack) -> 
     assert (await stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()["id"] == task["id"]
 
 
-async def test_wrong_outcome_and_invalid_output_are_refused_and_change_nothing(stack: Stack) -> None:
+async def test_wrong_outcome_and_invalid_output_are_refused_and_change_nothing(
+    stack: Stack,
+) -> None:
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     await stack.wait_for_task(engagement_id, "draft", "carlos")
     task = (await stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()
     wrong = await stack.call(
-        "POST", f"/tasks/{task['id']}/complete", "carlos", 422, json={"outcome": "approved", "output": GOOD_DRAFT}
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        "carlos",
+        422,
+        json={"outcome": "approved", "output": GOOD_DRAFT},
     )
     assert "allowed: done" in wrong.json()["detail"]
     invalid = await stack.call(
-        "POST", f"/tasks/{task['id']}/complete", "carlos", 422,
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        "carlos",
+        422,
         json={"outcome": "done", "output": {**GOOD_DRAFT, "page_count": "twelve"}},
     )
     assert "output.page_count" in invalid.json()["detail"]
     missing = await stack.call(
-        "POST", f"/tasks/{task['id']}/complete", "carlos", 422, json={"outcome": "done", "output": {}}
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        "carlos",
+        422,
+        json={"outcome": "done", "output": {}},
     )
     assert "signature" in missing.json()["detail"]
     unknown_field = await stack.call(
-        "POST", f"/tasks/{task['id']}/complete", "carlos", 422, json={"outcome": "done", "outptu": {}}
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        "carlos",
+        422,
+        json={"outcome": "done", "outptu": {}},
     )
     assert unknown_field.json()["errors"][0]["field"] == "outptu"
     still = (await stack.call("GET", f"/tasks/{task['id']}", "carlos", 200)).json()
@@ -193,18 +238,34 @@ async def test_two_clerks_racing_for_one_task_only_one_gets_it(stack: Stack) -> 
 async def test_cancel_closes_open_tasks_and_keeps_the_audit_trail(stack: Stack) -> None:
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     task = await stack.wait_for_task(engagement_id, "draft", "carlos")
-    await stack.call("POST", f"/engagements/{engagement_id}/cancel", "carlos", 403, json={"reason": "x"})
+    await stack.call(
+        "POST", f"/engagements/{engagement_id}/cancel", "carlos", 403, json={"reason": "x"}
+    )
     await stack.call("POST", f"/engagements/{engagement_id}/cancel", "maria", 422, json={})
     await stack.call(
-        "POST", f"/engagements/{engagement_id}/cancel", "maria", 200, json={"reason": "client settled"}
+        "POST",
+        f"/engagements/{engagement_id}/cancel",
+        "maria",
+        200,
+        json={"reason": "client settled"},
     )
     detail = await stack.wait_for_status(engagement_id, "cancelled", "maria")
     assert detail["timeline"][-1]["detail"]["reason"] == "client settled"
     cancelled = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
     assert cancelled["status"] == "cancelled"
     await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 409)
-    actions = [e["action"] for e in (await stack.call("GET", f"/audit?engagement_id={engagement_id}", "maria", 200)).json()]
-    assert {"engagement.created", "engagement.cancel_requested", "task.cancelled", "engagement.cancelled"} <= set(actions)
+    actions = [
+        e["action"]
+        for e in (
+            await stack.call("GET", f"/audit?engagement_id={engagement_id}", "maria", 200)
+        ).json()
+    ]
+    assert {
+        "engagement.created",
+        "engagement.cancel_requested",
+        "task.cancelled",
+        "engagement.cancelled",
+    } <= set(actions)
     await stack.call(
         "POST", f"/engagements/{engagement_id}/cancel", "maria", 409, json={"reason": "again"}
     )
