@@ -1,19 +1,21 @@
-"""Demo data for `docketflow dev`: a firm, its people, and engagements at different stages.
+"""Demo data for `docketflow dev`: a firm, its people, and engagements waiting for clerks.
 
-Everything goes through the real API (in-process), so the demo exercises the same code paths
-as users do.
+Everything after the users goes through the real API (in-process), so the demo exercises the
+same code paths as users do. Seeding is idempotent: a second start adds only what is missing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from api.app import create_app
-from cli.bootstrap import add_user
+from cli.bootstrap import UserError, add_user
 from core.settings import Settings
 from domain.enums import Role
 
-DEMO_PASSWORD = "docketflow-demo"
+DEMO_PASSWORD = "docketflow-demo"  # noqa: S105 - published demo login for the local stack only
 DEMO_FIRM = "Hale & Morrow LLP"
 STAFF = [
     ("admin", Role.ADMIN, []),
@@ -29,49 +31,38 @@ MOTIONS = [
 
 
 async def seed_demo(settings: Settings) -> list[str]:
-    """Create the demo data once; returns the lines to print (logins)."""
+    """Create the demo data (what is missing of it); returns the lines to print (logins)."""
     for username, role, skills in STAFF:
-        await add_user(settings, username, role, DEMO_PASSWORD, None, skills)
+        await _ensure_user(settings, username, role, None, skills)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
-            headers = await _login(client, "maria")
-            firm = (
-                (
-                    await client.post(
-                        "/api/v1/firms",
-                        json={
-                            "name": DEMO_FIRM,
-                            "timezone": "America/New_York",
-                            "holidays": ["US-FED", "US-NY"],
-                        },
-                        headers=headers,
-                    )
-                )
-                .raise_for_status()
-                .json()
+            api = _Api(client, await _login(client, "maria"))
+            if any(f["name"] == DEMO_FIRM for f in await api.get("/firms")):
+                return login_lines()  # seeded by an earlier start
+            firm = await api.post(
+                "/firms",
+                {
+                    "name": DEMO_FIRM,
+                    "timezone": "America/New_York",
+                    "holidays": ["US-FED", "US-NY"],
+                },
             )
-            await add_user(settings, "paula", Role.PARTNER, DEMO_PASSWORD, firm["id"], [])
+            await _ensure_user(settings, "paula", Role.PARTNER, firm["id"], [])
             for title, matter, priority, case_number in MOTIONS:
-                (
-                    await client.post(
-                        "/api/v1/engagements",
-                        json={
-                            "firm_id": firm["id"],
-                            "template": "draft-qc-efile",
-                            "title": title,
-                            "matter_ref": matter,
-                            "priority": priority,
-                            "inputs": {
-                                "court": "SDNY",
-                                "case_number": case_number,
-                                "document_type": "motion",
-                            },
-                        },
-                        headers=headers,
-                    )
-                ).raise_for_status()
+                inputs = {"court": "SDNY", "case_number": case_number, "document_type": "motion"}
+                await api.post(
+                    "/engagements",
+                    {
+                        "firm_id": firm["id"],
+                        "template": "draft-qc-efile",
+                        "title": title,
+                        "matter_ref": matter,
+                        "priority": priority,
+                        "inputs": inputs,
+                    },
+                )
     return login_lines()
 
 
@@ -81,6 +72,30 @@ def login_lines() -> list[str]:
         f"  {username:<8} {role:<8} password {DEMO_PASSWORD}  {', '.join(extra)}"
         for username, role, extra in people
     ]
+
+
+class _Api:
+    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+        self._client = client
+        self._headers = headers
+
+    async def get(self, path: str) -> Any:
+        response = await self._client.get(f"/api/v1{path}", headers=self._headers)
+        return response.raise_for_status().json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        response = await self._client.post(f"/api/v1{path}", json=body, headers=self._headers)
+        return response.raise_for_status().json()
+
+
+async def _ensure_user(
+    settings: Settings, username: str, role: Role, firm: str | None, skills: list[str]
+) -> None:
+    try:
+        await add_user(settings, username, role, DEMO_PASSWORD, firm, skills)
+    except UserError as error:
+        if "exists already" not in str(error):
+            raise
 
 
 async def _login(client: httpx.AsyncClient, username: str) -> dict[str, str]:

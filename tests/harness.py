@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,10 +18,12 @@ from cli.bootstrap import add_user
 from core.settings import Settings
 from core.temporal import connect
 from domain.enums import Role
+from domain.messages import workflow_id_for
 from store.db import make_engine, make_session_factory
 from workers.engagement_worker import build_worker
 
 PASSWORD = "correct-horse-battery"
+HISTORIES = Path(__file__).parent / "histories"
 
 MOTION_INPUTS = {"court": "SDNY", "case_number": "1:24-cv-05567", "document_type": "motion"}
 GOOD_DRAFT = {
@@ -103,6 +107,19 @@ class Stack:
                     return dict(task)
             await asyncio.sleep(0.1)
         raise AssertionError(f"no task for step {step_id!r} visit {visit} after {timeout}s")
+
+    async def record_history(self, engagement_id: str, name: str) -> None:
+        """With DOCKETFLOW_RECORD_HISTORIES=1, save this engagement's history for replay tests.
+
+        The committed histories under tests/histories/ are replayed against the current workflow
+        code on every run, so a change that would break running engagements fails CI.
+        """
+        if os.environ.get("DOCKETFLOW_RECORD_HISTORIES") != "1":
+            return
+        handle = self.temporal.get_workflow_handle(workflow_id_for(engagement_id))
+        history = await handle.fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
     async def wait_for_status(
         self, engagement_id: str, status: str, user: str, timeout: float = 30

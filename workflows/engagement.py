@@ -93,6 +93,9 @@ class EngagementWorkflow:
         state = self._state
         task_id = str(workflow.uuid4())
         escalated = self._rework_limit_exceeded()
+        # Current before the row exists: a clerk may complete the task in the same workflow
+        # activation that resolves this activity, and Updates are applied first.
+        state.current_task_id = task_id
         await calls.create_task(
             CreateTaskInput(
                 task_id=task_id,
@@ -114,7 +117,6 @@ class EngagementWorkflow:
                 escalated=escalated,
             )
         )
-        state.current_task_id = task_id
         await workflow.wait_condition(
             lambda: task_id in self._completed or self._cancel is not None
         )

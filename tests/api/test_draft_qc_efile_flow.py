@@ -85,6 +85,7 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     assert trail[0]["action"] == "engagement.created"
     assert trail[0]["actor_id"] == stack.user_ids["maria"]
     assert trail[-1]["action"] == "engagement.completed"
+    await stack.record_history(engagement_id, "draft-qc-efile")
 
 
 async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -> None:
@@ -112,6 +113,7 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
         "POST", f"/tasks/{qc2['id']}/complete", "quinn", 200, json={"outcome": "approved"}
     )
     await stack.wait_for_status(engagement_id, "completed", "maria")
+    await stack.record_history(engagement_id, "draft-qc-efile-court-rejection")
 
 
 async def test_qc_rejections_beyond_max_rework_escalate_to_a_manager(stack: Stack) -> None:
@@ -134,6 +136,7 @@ async def test_qc_rejections_beyond_max_rework_escalate_to_a_manager(stack: Stac
     assert rework["queue"] == "escalations"
     assert rework["priority"] == "urgent"
     assert rework["assignee_id"] is None
+    await stack.record_history(engagement_id, "draft-qc-efile-escalated")
 
 
 async def test_drafter_cannot_qc_their_own_draft(stack: Stack) -> None:
@@ -269,3 +272,4 @@ async def test_cancel_closes_open_tasks_and_keeps_the_audit_trail(stack: Stack) 
     await stack.call(
         "POST", f"/engagements/{engagement_id}/cancel", "maria", 409, json={"reason": "again"}
     )
+    await stack.record_history(engagement_id, "draft-qc-efile-cancelled")

@@ -1,0 +1,109 @@
+"""`docketflow dev` starts every part under one home, stops them on SIGTERM and resumes after."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from cli.devstack.ports import free_port
+
+
+def _start(home: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "dev", "--home", str(home), "--port", str(port), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "DOCKETFLOW_LOG_JSON": "false"},
+    )
+
+
+def _wait_ready(port: int, process: subprocess.Popen[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the dev stack did not become ready")
+
+
+def _login(port: int, username: str, timeout: float = 60) -> dict[str, str]:
+    """Log in as a demo user, waiting for the seeding that follows readiness."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data={"username": username, "password": "docketflow-demo"},
+        )
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=90)
+    return output
+
+
+def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    home = Path("/tmp") / f"docketflow-dev-test-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    first = _start(home, port)
+    try:
+        _wait_ready(port, first)
+        headers = _login(port, "maria")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the demo's engagements are created after its users
+            engagements = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/engagements", headers=headers
+            ).json()
+            if engagements["total"] == 3:
+                break
+            time.sleep(0.5)
+        assert engagements["total"] == 3
+    finally:
+        output = _stop(first)
+    assert "Demo logins" in output and "paula" in output
+    assert first.returncode == 0
+    stack = json.loads((home / "stack.json").read_text())
+    assert stack["database_url"].startswith("postgresql+psycopg://")
+    # Every child is gone: the recorded ports are free again.
+    with httpx.Client() as client:
+        for url in (f"http://127.0.0.1:{port}/healthz", stack["temporal_ui_url"]):
+            try:
+                client.get(url, timeout=1)
+                raise AssertionError(f"{url} still answers after stop")
+            except httpx.ConnectError:
+                pass
+
+    second = _start(home, port)
+    try:
+        _wait_ready(port, second)
+        headers = _login(port, "maria")
+        engagements = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/engagements", headers=headers
+        ).json()
+        assert engagements["total"] == 3  # resumed, not re-seeded
+        # Engagements are still alive in Temporal: a clerk can claim their first task.
+        claimed = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/tasks/claim-next", headers=_login(port, "carlos")
+        )
+        assert claimed.status_code == 200
+        assert claimed.json()["step_id"] == "draft"
+    finally:
+        _stop(second)
