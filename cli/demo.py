@@ -15,7 +15,7 @@ from cli.bootstrap import UserError, add_user
 from core.settings import Settings
 from domain.enums import Role
 
-DEMO_PASSWORD = "docketflow-demo"  # noqa: S105 - published demo login for the local stack only
+DEMO_PASSWORD = "docketflow-demo"  # the published demo login of the local stack only
 DEMO_FIRM = "Hale & Morrow LLP"
 STAFF = [
     ("admin", Role.ADMIN, []),

@@ -17,6 +17,7 @@ from core.temporal import data_converter
 from workers.engagement_worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+TEXTS = {path: path.read_text() for path in HISTORIES}
 
 
 def test_histories_are_recorded_for_the_walking_skeleton() -> None:
@@ -26,7 +27,7 @@ def test_histories_are_recorded_for_the_walking_skeleton() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_history_replays_on_current_code(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", TEXTS[path])
     replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

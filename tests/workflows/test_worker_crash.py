@@ -1,4 +1,4 @@
-"""Kill the worker in the middle of an engagement: a new worker finishes it, nothing is duplicated."""
+"""Kill the worker mid-engagement: a new worker finishes it, and nothing is duplicated."""
 
 from __future__ import annotations
 
