@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from sqlalchemy import update
 from temporalio import activity
 
 from domain.enums import Priority, TaskStatus
@@ -20,13 +21,18 @@ from domain.messages import (
     ACT_CREATE_TASK,
     ACT_RECORD_COMPLETION,
     ACT_RECORD_EVENT,
+    ACT_RECORD_EVENT_RECEIVED,
+    ACT_SET_HOLD,
     CancelOpenTasksInput,
     CreateTaskInput,
     EngagementEventInput,
+    EventReceivedInput,
     RecordCompletionInput,
+    SetHoldInput,
 )
 from store.db import SessionFactory
-from store.repositories import audit, engagements, tasks
+from store.models import Task
+from store.repositories import audit, engagements, task_sla, tasks
 from store.repositories.audit import AuditRecord
 
 log = structlog.get_logger(__name__)
@@ -45,7 +51,7 @@ class ReadModelActivities:
         task_id = uuid.UUID(params.task_id)
         engagement_id = uuid.UUID(params.engagement_id)
         firm_id = uuid.UUID(params.firm_id)
-        assigned = params.assignee_id is not None
+        assigned = params.assignee_id is not None and params.status == TaskStatus.OPEN
         async with self._sessions.begin() as session:
             created = await tasks.insert_task(
                 session,
@@ -55,12 +61,14 @@ class ReadModelActivities:
                     "firm_id": firm_id,
                     "step_id": params.step_id,
                     "visit": params.visit,
+                    "item": params.item,
+                    "workflow_id": activity.info().workflow_id,
                     "kind": params.kind,
                     "title": params.title,
                     "queue": params.queue,
                     "skill": params.skill,
                     "priority": Priority(params.priority).rank,
-                    "status": TaskStatus.CLAIMED if assigned else TaskStatus.OPEN,
+                    "status": TaskStatus.CLAIMED if assigned else params.status,
                     "assignee_id": _uuid(params.assignee_id),
                     "generation": 1 if assigned else 0,
                     "excluded_user_ids": [uuid.UUID(u) for u in params.excluded_user_ids],
@@ -69,6 +77,8 @@ class ReadModelActivities:
                     "instructions": params.instructions,
                     "inputs": params.inputs,
                     "due_at": params.due_at,
+                    "warn_at": params.warn_at,
+                    "sla_state": "on_track" if params.due_at else None,
                     "escalated": params.escalated,
                 },
             )
@@ -126,6 +136,7 @@ class ReadModelActivities:
                 completed_by=actor_id,
                 completed_at=params.at,
             )
+            await task_sla.finish(session, task_id, params.at)
             await engagements.add_event(
                 session,
                 key=f"task:{task_id}:completed",
@@ -213,8 +224,96 @@ class ReadModelActivities:
                     ),
                 )
 
+    @activity.defn(name=ACT_RECORD_EVENT_RECEIVED)
+    async def record_event_received(self, params: EventReceivedInput) -> None:
+        """An external event (or a timeout) resolved a wait step."""
+        task_id = uuid.UUID(params.task_id)
+        engagement_id = uuid.UUID(params.engagement_id)
+        firm_id = uuid.UUID(params.firm_id)
+        actor_id = uuid.UUID(params.actor.user_id) if params.actor else None
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.status == TaskStatus.WAITING)
+                .values(
+                    status=TaskStatus.COMPLETED,
+                    outcome=params.outcome,
+                    output=params.payload,
+                    completed_by=actor_id,
+                    completed_at=params.at,
+                )
+            )
+            kind = "wait.timed_out" if params.actor is None else "event.received"
+            await engagements.add_event(
+                session,
+                key=f"task:{task_id}:resolved",
+                engagement_id=engagement_id,
+                firm_id=firm_id,
+                type_=kind,
+                step_id=params.step_id,
+                actor_id=actor_id,
+                detail={"task_id": str(task_id), "event": params.type, "outcome": params.outcome},
+                at=params.at,
+            )
+            await audit.record(
+                session,
+                AuditRecord(
+                    action=kind,
+                    object_type="engagement",
+                    object_id=str(engagement_id),
+                    actor_id=actor_id,
+                    actor_role=params.actor.role if params.actor else None,
+                    engagement_id=engagement_id,
+                    firm_id=firm_id,
+                    detail={
+                        "event": params.type,
+                        "step_id": params.step_id,
+                        "outcome": params.outcome,
+                    },
+                    dedupe_key=f"task:{task_id}:resolved",
+                ),
+            )
+
+    @activity.defn(name=ACT_SET_HOLD)
+    async def set_engagement_hold(self, params: SetHoldInput) -> None:
+        engagement_id = uuid.UUID(params.engagement_id)
+        firm_id = uuid.UUID(params.firm_id)
+        actor_id = uuid.UUID(params.actor.user_id)
+        action = "engagement.held" if params.on_hold else "engagement.resumed"
+        key = f"{activity.info().workflow_id}:{action}:{params.at.isoformat()}"
+        async with self._sessions.begin() as session:
+            await engagements.set_hold(session, engagement_id, params.on_hold)
+            await task_sla.pause_engagement(session, engagement_id, params.on_hold)
+            await engagements.add_event(
+                session,
+                key=key,
+                engagement_id=engagement_id,
+                firm_id=firm_id,
+                type_=action,
+                step_id=None,
+                actor_id=actor_id,
+                detail={"reason": params.reason} if params.reason else {},
+                at=params.at,
+            )
+            await audit.record(
+                session,
+                AuditRecord(
+                    action=action,
+                    object_type="engagement",
+                    object_id=str(engagement_id),
+                    actor_id=actor_id,
+                    actor_role=params.actor.role,
+                    engagement_id=engagement_id,
+                    firm_id=firm_id,
+                    detail={"reason": params.reason},
+                    dedupe_key=key,
+                ),
+            )
+
     def all(self) -> list[Callable[..., Any]]:
         return [
+            self.record_event_received,
+            self.set_engagement_hold,
             self.create_task,
             self.record_task_completion,
             self.record_engagement_event,

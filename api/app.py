@@ -9,8 +9,24 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import engagement_client, problems
-from api.routes import audit, auth, engagements, firms, health, tasks, templates
+from api import console, engagement_client, middleware, problems
+from api.routes import (
+    audit,
+    auth,
+    calendar_feed,
+    clerks,
+    codec,
+    dashboard,
+    deadlines,
+    engagements,
+    firms,
+    health,
+    queues,
+    task_management,
+    tasks,
+    templates,
+    users,
+)
 from core.settings import Settings
 from core.temporal import data_converter
 from store.db import make_engine, make_session_factory
@@ -28,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.temporal = await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=data_converter(),
+            data_converter=data_converter(settings),
             lazy=True,
         )
         yield
@@ -41,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    middleware.install(app, settings)  # size limit, security headers, codec CORS
 
     @app.exception_handler(engagement_client.TemporalUnavailableError)
     async def _unavailable(
@@ -53,8 +70,13 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, firms, templates, engagements, tasks, audit):
+    for module in (auth, firms, templates, engagements, tasks, audit, dashboard, calendar_feed):
+        api.include_router(module.router)
+    for module in (users, codec, deadlines):
+        api.include_router(module.router)
+    for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    console.install(app)  # the web console at `/` and its static assets
     return app

@@ -49,7 +49,9 @@ async def get_session(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[SessionFactory, Depends(get_sessions)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit BEFORE the response is sent. FastAPI's default ends yield dependencies
+# after sending, so a client could act on a claim not yet committed (or one whose commit failed).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
@@ -95,7 +97,7 @@ async def get_principal(
     if not token:
         raise _UNAUTHENTICATED
     try:
-        claims = read_token(settings.secret_key, token)
+        claims = read_token(settings.token_verification_keys(), token)
         user_id = uuid.UUID(claims.user_id)
     except (InvalidTokenError, ValueError):
         raise _UNAUTHENTICATED from None

@@ -59,8 +59,9 @@ async def update(
     *,
     update_id: str | None,
     rpc_seconds: float,
+    workflow_id: str | None = None,
 ) -> R:
-    handle = client.get_workflow_handle(workflow_id_for(engagement_id))
+    handle = client.get_workflow_handle(workflow_id or workflow_id_for(engagement_id))
     try:
         result: Any = await handle.execute_update(
             name,

@@ -5,26 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from api.schemas import StepOut, TimelineEntry
+from api.schemas import FanoutItemOut, StepOut, TimelineEntry
 from domain.enums import StepStatus, TaskStatus
-from domain.templates import Template, WaitStep
+from domain.templates import FanoutStep, Template
 from sla import sla_state
 from store.models import Engagement, EngagementEvent, Task
 
 _TASK_STEP_STATUS = {
     TaskStatus.OPEN: StepStatus.ACTIVE,
     TaskStatus.CLAIMED: StepStatus.ACTIVE,
+    TaskStatus.WAITING: StepStatus.ACTIVE,
     TaskStatus.COMPLETED: StepStatus.COMPLETED,
     TaskStatus.CANCELLED: StepStatus.SKIPPED,
 }
 
 
 def task_sla_state(task: Task, now: datetime) -> str | None:
+    """The state at `now` from the row's instants (the workflow's clock also writes it)."""
     if task.due_at is None:
         return None
+    if task.sla_state == "paused" and task.status in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+        return "paused"
     return sla_state(
         task.due_at,
         now,
+        warn_at_instant=task.warn_at,
         completed_at=task.completed_at if task.status == TaskStatus.COMPLETED else None,
     )
 
@@ -37,8 +42,12 @@ def steps_of(
     now: datetime,
 ) -> list[StepOut]:
     latest_task: dict[str, Task] = {}
+    latest_item: dict[int, Task] = {}  # fan-out items: each item's newest task
     visits: dict[str, int] = {}
     for row in tasks:  # ordered by creation: the last one per step wins
+        if row.item:
+            latest_item[row.item] = row
+            continue
         latest_task[row.step_id] = row
         visits[row.step_id] = max(visits.get(row.step_id, 0), row.visit)
     finished = {e.step_id for e in events if e.type == "step.completed" and e.step_id}
@@ -59,8 +68,21 @@ def steps_of(
         else:
             status = StepStatus.PENDING
         waiting_for = (
-            sorted(step.events)
-            if isinstance(step, WaitStep) and status == StepStatus.ACTIVE
+            list(task.outcomes) if task is not None and task.status == TaskStatus.WAITING else []
+        )
+        items = (
+            [
+                FanoutItemOut(
+                    item=number,
+                    step_id=row.step_id,
+                    status=row.status,
+                    task_id=row.id,
+                    assignee_id=row.assignee_id,
+                    waiting_for=list(row.outcomes) if row.status == TaskStatus.WAITING else [],
+                )
+                for number, row in sorted(latest_item.items())
+            ]
+            if isinstance(step, FanoutStep)
             else []
         )
         steps.append(
@@ -75,6 +97,7 @@ def steps_of(
                 waiting_for=waiting_for,
                 sla_state=task_sla_state(task, now) if task else None,
                 due_at=task.due_at if task else None,
+                items=items,
             )
         )
     return steps

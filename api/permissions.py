@@ -21,13 +21,19 @@ class Permission(StrEnum):
     TASKS_WORK = "tasks:work"
     TASKS_ASSIGN = "tasks:assign"
     AUDIT_READ = "audit:read"
+    USERS_ADMIN = "users:admin"
+    CODEC = "temporal:codec"  # decrypt/encrypt Temporal payloads (Web UI codec server)
+    # Dashboards and the deadlines feed: every role, scoped (a partner sees their firm only).
+    DASHBOARD_READ = "dashboard:read"
+    QUEUES_MANAGE = "queues:manage"  # queue settings, clerk availability and WIP limits
+    DEADLINES_COMPUTE = "deadlines:compute"  # the calculator: every role
 
 
 _ALL = frozenset(Permission)
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL - {Permission.TASKS_WORK},
-    Role.MANAGER: _ALL,
+    Role.MANAGER: _ALL - {Permission.USERS_ADMIN},
     Role.CLERK: frozenset(
         {
             Permission.ME,
@@ -37,6 +43,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ENGAGEMENTS_EVENTS,
             Permission.TASKS_READ,
             Permission.TASKS_WORK,
+            Permission.DASHBOARD_READ,
+            Permission.DEADLINES_COMPUTE,
         }
     ),
     # Partners see only their own firm (enforced by Scope in the repositories) and take approvals.
@@ -50,6 +58,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.TASKS_READ,
             Permission.TASKS_WORK,
             Permission.AUDIT_READ,
+            Permission.DASHBOARD_READ,
+            Permission.DEADLINES_COMPUTE,
         }
     ),
 }

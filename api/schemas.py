@@ -83,6 +83,21 @@ class StepOut(BaseModel):
     waiting_for: list[str] = Field(default_factory=list)
     sla_state: str | None = None
     due_at: datetime | None = None
+    items: list[FanoutItemOut] = Field(
+        default_factory=list, description="fan-out steps: where each item's run stands"
+    )
+
+
+class FanoutItemOut(BaseModel):
+    item: int
+    step_id: str
+    status: str
+    task_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    waiting_for: list[str] = Field(default_factory=list)
+
+
+StepOut.model_rebuild()
 
 
 class TimelineEntry(BaseModel):
@@ -118,10 +133,20 @@ class EngagementDetail(EngagementOut):
 class EventIn(Request):
     type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     payload: dict[str, Any] = Field(default_factory=dict)
+    item: int | None = Field(
+        default=None, ge=1, description="which fan-out item (1-based) when several wait"
+    )
 
 
 class ReasonIn(Request):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class TemplateIn(Request):
+    """A template to publish, as YAML/JSON text or as an already-parsed mapping."""
+
+    definition: dict[str, Any] | None = None
+    yaml: str | None = Field(default=None, max_length=200_000)
 
 
 class TaskOut(BaseModel):
@@ -130,6 +155,7 @@ class TaskOut(BaseModel):
     firm_id: uuid.UUID
     step_id: str
     visit: int
+    item: int = Field(description="fan-out item (1-based) of a fan-out step's run; 0 otherwise")
     kind: str
     title: str
     queue: str

@@ -8,15 +8,18 @@ from typing import Annotated
 
 import typer
 
+from cli.audit_commands import audit_app
+from cli.keys_commands import keys_app
+from cli.users_commands import users_app
 from core.logging import configure_logging
 from core.settings import Settings, load_settings
-from domain.enums import Role
 
 app = typer.Typer(
     help="Docketflow: workflow orchestration for outsourced legal work.", no_args_is_help=True
 )
-users_app = typer.Typer(help="Manage users (admin).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 HomeOption = Annotated[
     Path | None,
@@ -77,38 +80,6 @@ def worker(home: HomeOption = None) -> None:
     from workers.engagement_worker import run_worker
 
     asyncio.run(run_worker(_settings(home)))
-
-
-@users_app.command("add")
-def users_add(
-    username: str,
-    role: Annotated[Role, typer.Option(help="admin, manager, clerk or partner")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-    firm: Annotated[
-        str | None, typer.Option("--firm", help="Firm id (required for partners)")
-    ] = None,
-    skills: Annotated[str, typer.Option(help="Comma-separated skills, e.g. drafting,qc")] = "",
-    home: HomeOption = None,
-) -> None:
-    """Add a user."""
-    from cli.bootstrap import UserError, add_user
-
-    settings = _settings(home)
-    try:
-        user_id = asyncio.run(
-            add_user(
-                settings,
-                username,
-                role,
-                password,
-                firm,
-                [s.strip() for s in skills.split(",") if s.strip()],
-            )
-        )
-    except UserError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from error
-    typer.echo(f"user {username} ({role.value}) added: {user_id}")
 
 
 @app.command()

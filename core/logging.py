@@ -4,10 +4,70 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import structlog
 
 from core.settings import Settings
+
+# Field names that may hold client data, PHI or secrets. Their values never reach a log line,
+# at any depth of nesting (ABA Rule 1.6(c); HIPAA minimum necessary, domain.md §7).
+SENSITIVE_FIELDS = frozenset(
+    {
+        "inputs",
+        "input",
+        "output",
+        "outputs",
+        "note",
+        "notes",
+        "title",
+        "matter_ref",
+        "payload",
+        "payloads",
+        "body",
+        "reason",
+        "instructions",
+        "comment",
+        "password",
+        "new_password",
+        "current_password",
+        "password_hash",
+        "token",
+        "access_token",
+        "authorization",
+        "secret",
+        "secret_key",
+        "codec_master_key",
+        "codec_keys",
+        "client_name",
+        "patient_name",
+        "ssn",
+        "dob",
+    }
+)
+REDACTED = "[redacted]"
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if str(k).lower() in SENSITIVE_FIELDS else _redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact(v) for v in value]
+    return value
+
+
+def redact_sensitive(
+    _: Any, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """A structlog processor: replaces the values of `SENSITIVE_FIELDS` keys with a marker."""
+    return {
+        key: REDACTED if key.lower() in SENSITIVE_FIELDS else _redact(value)
+        for key, value in event_dict.items()
+    }
 
 
 def configure_logging(settings: Settings) -> None:
@@ -17,6 +77,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_sensitive,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()

@@ -1,7 +1,12 @@
-"""Password hashing (argon2id) and signed, expiring bearer tokens (JWT, HS256)."""
+"""Password hashing (argon2id) and signed, expiring bearer tokens (JWT, HS256) with key ids.
+
+Every token names its signing key in the `kid` header, so keys rotate without logging anyone out:
+the current key signs, retired keys keep verifying what they signed until it expires.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 _ALGORITHM = "HS256"
 _ISSUER = "docketflow"
+MIN_PASSWORD_LENGTH = 8
+DEFAULT_KEY_ID = "k1"  # Settings.token_key_id's default
 
 
 def hash_password(password: str) -> str:
@@ -37,8 +44,14 @@ class InvalidTokenError(Exception):
 
 
 def issue_token(
-    secret: str, user_id: str, token_version: int, ttl: timedelta, now: datetime | None = None
+    signing_key: tuple[str, str] | str,
+    user_id: str,
+    token_version: int,
+    ttl: timedelta,
+    now: datetime | None = None,
 ) -> str:
+    """A token signed by `signing_key` = (kid, secret); a bare secret signs as `DEFAULT_KEY_ID`."""
+    kid, secret = (DEFAULT_KEY_ID, signing_key) if isinstance(signing_key, str) else signing_key
     issued = now or datetime.now(UTC)
     claims = {
         "sub": user_id,
@@ -47,11 +60,16 @@ def issue_token(
         "iat": issued,
         "exp": issued + ttl,
     }
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM, headers={"kid": kid})
 
 
-def read_token(secret: str, token: str) -> TokenClaims:
+def read_token(keys: Mapping[str, str], token: str) -> TokenClaims:
+    """Verify with the key the token names (`keys`: kid -> secret, current and retired)."""
     try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        secret = keys.get(kid) if isinstance(kid, str) else None
+        if secret is None:
+            raise InvalidTokenError("unknown signing key")
         claims = jwt.decode(
             token,
             secret,
@@ -59,10 +77,10 @@ def read_token(secret: str, token: str) -> TokenClaims:
             issuer=_ISSUER,
             options={"require": ["sub", "exp", "iat", "ver"]},
         )
-    except jwt.PyJWTError as error:
+        return TokenClaims(
+            user_id=str(claims["sub"]),
+            token_version=int(claims["ver"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (jwt.PyJWTError, TypeError, ValueError) as error:
         raise InvalidTokenError(str(error)) from error
-    return TokenClaims(
-        user_id=str(claims["sub"]),
-        token_version=int(claims["ver"]),
-        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
-    )

@@ -5,6 +5,8 @@ Nothing reads the environment at import time: call `load_settings()` in a compos
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +15,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+# Dev/test only: the master key that wraps payload data keys (base64 of 32 bytes). Refused in prod.
+DEV_CODEC_MASTER_KEY = "Wtrcd/MRW3LmQhhA45UttaugLzdhGNV0PM4yUbMOs2s="
 STACK_FILE = "stack.json"
 
 
@@ -30,7 +34,23 @@ class Settings(BaseSettings):
     task_queue: str = "docketflow"
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    # Token key rotation: `secret_key` signs new tokens under `token_key_id`; retired keys
+    # (kid -> secret) still verify the tokens they signed until those expire.
+    token_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9._-]{1,32}$")
+    token_retired_keys: dict[str, str] = Field(default_factory=dict)
+    # Temporal payload encryption (core/codec.py): data keys (kid -> key wrapped by the master
+    # key, made by `docketflow keys new`); new payloads use `codec_key_id` (default: the last).
+    codec_master_key: str = DEV_CODEC_MASTER_KEY
+    codec_keys: dict[str, str] = Field(default_factory=dict)
+    codec_key_id: str | None = None
+    # Login throttling, kept in PostgreSQL so it holds across API replicas.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Every SLA due time stops this long before an engagement's court deadline.
+    court_deadline_buffer_hours: float = Field(default=24.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -41,7 +61,42 @@ class Settings(BaseSettings):
                 "DOCKETFLOW_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside dev (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
+        _check_key_material(self)
         return self
+
+    def token_signing_key(self) -> tuple[str, str]:
+        return self.token_key_id, self.secret_key
+
+    def token_verification_keys(self) -> dict[str, str]:
+        return {**self.token_retired_keys, self.token_key_id: self.secret_key}
+
+
+def _check_key_material(settings: Settings) -> None:
+    """Fail fast on malformed keys everywhere, and on default or missing ones in prod."""
+    try:
+        master = base64.b64decode(settings.codec_master_key, validate=True)
+    except (binascii.Error, ValueError):
+        master = b""
+    if len(master) != 32:
+        raise ValueError("DOCKETFLOW_CODEC_MASTER_KEY must be base64 of 32 random bytes")
+    if settings.codec_key_id is not None and settings.codec_key_id not in settings.codec_keys:
+        raise ValueError(f"DOCKETFLOW_CODEC_KEY_ID {settings.codec_key_id!r} is not in CODEC_KEYS")
+    if settings.token_key_id in settings.token_retired_keys:
+        raise ValueError("DOCKETFLOW_TOKEN_KEY_ID must not also be a retired key id")
+    if settings.env != "prod":
+        return
+    if settings.codec_master_key == DEV_CODEC_MASTER_KEY:
+        raise ValueError(
+            "DOCKETFLOW_CODEC_MASTER_KEY must be set outside dev "
+            "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`)"
+        )
+    if not settings.codec_keys:
+        raise ValueError(
+            "DOCKETFLOW_CODEC_KEYS must hold at least one data key (docketflow keys new)"
+        )
+    weak = [kid for kid, key in settings.token_retired_keys.items() if len(key) < 32]
+    if weak:
+        raise ValueError(f"retired token keys shorter than 32 characters: {weak}")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from core.codec import EncryptionCodec, KeyRing
 from core.settings import Settings
 
 
-def data_converter() -> DataConverter:
-    """Pydantic models on the wire; replay tests must use this same converter."""
-    return pydantic_data_converter
+def key_ring(settings: Settings | None) -> KeyRing:
+    """The settings' data keys; the public development ring when none are configured (not prod)."""
+    if settings is None or not settings.codec_keys:
+        return KeyRing.development()
+    return KeyRing.unwrap(settings.codec_master_key, settings.codec_keys, settings.codec_key_id)
+
+
+def data_converter(settings: Settings | None = None) -> DataConverter:
+    """Pydantic models on the wire, every payload encrypted (core/codec.py), failure messages and
+    stack traces moved into the encrypted attributes. Replay tests must use this same converter;
+    without settings it holds the development keys only."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(key_ring(settings)),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def connect(settings: Settings) -> Client:
@@ -19,5 +35,5 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(),
+        data_converter=data_converter(settings),
     )

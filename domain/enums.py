@@ -43,6 +43,7 @@ class EngagementStatus(StrEnum):
 class TaskStatus(StrEnum):
     OPEN = "open"
     CLAIMED = "claimed"
+    WAITING = "waiting"  # a wait step's row: resolved by an external event or its timeout
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 

@@ -26,6 +26,10 @@ ACT_CREATE_TASK = "create_task"
 ACT_RECORD_COMPLETION = "record_task_completion"
 ACT_RECORD_EVENT = "record_engagement_event"
 ACT_CANCEL_OPEN_TASKS = "cancel_open_tasks"
+ACT_RECORD_EVENT_RECEIVED = "record_event_received"
+ACT_SLA_THRESHOLD = "sla_threshold_reached"
+ACT_SLA_RESCHEDULE = "sla_reschedule"
+ACT_SET_HOLD = "set_engagement_hold"
 
 
 def workflow_id_for(engagement_id: str) -> str:
@@ -44,6 +48,21 @@ class StepCompletion(BaseModel):
     at: datetime
 
 
+class CalendarSpec(BaseModel):
+    """The firm's business calendar, snapshotted into the engagement when it starts."""
+
+    timezone: str = "America/New_York"
+    business_hours: dict[str, list[str]] | None = None  # {"mon": ["09:00", "17:00"], ...}
+    holidays: list[str] = Field(default_factory=lambda: ["US-FED"])
+
+
+class FanoutContext(BaseModel):
+    """Set on the child workflow that runs one item of a fan-out step."""
+
+    parent_step: str
+    index: int  # 1-based; task rows carry it as `item`
+
+
 class EngagementState(BaseModel):
     """Everything the interpreter carries across continue-as-new."""
 
@@ -55,6 +74,8 @@ class EngagementState(BaseModel):
     current_task_id: str | None = None
     status: EngagementStatus = EngagementStatus.RUNNING
     priority: Priority = Priority.NORMAL
+    on_hold: bool = False
+    held_since: datetime | None = None
 
 
 class EngagementInput(BaseModel):
@@ -64,6 +85,10 @@ class EngagementInput(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     priority: Priority = Priority.NORMAL
     court_deadline: datetime | None = None
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    # Due times stop this much before a court deadline, so a filing never lands on the last hour.
+    court_deadline_buffer_hours: float = 24.0
+    fanout: FanoutContext | None = None
     state: EngagementState | None = None  # set when continuing as new
 
 
@@ -71,6 +96,7 @@ class EngagementResult(BaseModel):
     status: EngagementStatus
     last_step: str | None = None
     completions: int = 0
+    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)  # latest output per step
 
 
 class Actor(BaseModel):
@@ -101,6 +127,7 @@ class PostEventRequest(BaseModel):
     type: str
     payload: dict[str, Any] = Field(default_factory=dict)
     actor: Actor
+    task_id: str  # the wait's row: the API finds it by event type (and item, for fan-outs)
 
 
 class PostEventResult(BaseModel):
@@ -128,6 +155,7 @@ class CreateTaskInput(BaseModel):
     firm_id: str
     step_id: str
     visit: int
+    item: int = 0  # fan-out item (1-based); 0 for top-level steps
     kind: str
     title: str
     queue: str
@@ -141,6 +169,55 @@ class CreateTaskInput(BaseModel):
     assignee_id: str | None = None
     escalated: bool = False
     due_at: datetime | None = None
+    warn_at: datetime | None = None
+    status: str = "open"  # "waiting" for wait steps: never claimable, resolved by an event
+
+
+class EventReceivedInput(BaseModel):
+    task_id: str
+    engagement_id: str
+    firm_id: str
+    step_id: str
+    type: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    actor: Actor | None = None  # None when the wait timed out
+    outcome: str
+    at: datetime
+
+
+class SlaThresholdInput(BaseModel):
+    """A warning, breach or escalation instant reached while a task was open."""
+
+    task_id: str
+    engagement_id: str
+    firm_id: str
+    step_id: str
+    kind: str  # warning | breach | escalation
+    fraction: float
+    action: str | None = None  # notify | raise_priority | move_queue | reassign
+    queue: str | None = None
+    to: str | None = None
+    due_at: datetime
+    at: datetime
+
+
+class SlaRescheduleInput(BaseModel):
+    """New due time after a hold: the clock moved by the business time held."""
+
+    task_id: str
+    engagement_id: str
+    due_at: datetime
+    warn_at: datetime | None = None
+    sla_state: str
+
+
+class SetHoldInput(BaseModel):
+    engagement_id: str
+    firm_id: str
+    on_hold: bool
+    actor: Actor
+    reason: str | None = None
+    at: datetime
 
 
 class RecordCompletionInput(BaseModel):

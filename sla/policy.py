@@ -27,7 +27,11 @@ _ZERO = timedelta(0)
 
 @dataclass(frozen=True)
 class Escalation:
-    """Do ``action`` once ``at`` (a fraction of the target, or ``"breach"`` = 1.0) has elapsed."""
+    """Do ``action`` once ``at`` (a fraction of the target, or ``"breach"`` = 1.0) has elapsed.
+
+    ``reassign`` gives the task to the user named by ``to``, or without ``to`` takes it back from
+    its holder so the next free clerk gets it.
+    """
 
     at: float | Literal["breach"]
     action: Action
@@ -45,8 +49,6 @@ class Escalation:
             raise ValueError(f"unknown escalation action {self.action!r}; use one of {_ACTIONS}")
         if self.action == "move_queue" and not self.queue:
             raise ValueError("a 'move_queue' escalation needs a 'queue'")
-        if self.action == "reassign" and not self.to:
-            raise ValueError("a 'reassign' escalation needs 'to'")
 
     @property
     def fraction(self) -> float:

@@ -65,6 +65,8 @@ class User(Base):
     # Bumped when a user is disabled or changes password: tokens carrying an older one are refused.
     token_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     availability: Mapped[str] = mapped_column(String(16), server_default=text("'available'"))
+    # How many tasks this clerk may hold at once (None: no limit); a claim beyond it is a 409.
+    wip_limit: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
@@ -130,6 +132,9 @@ class Queue(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     lease_minutes: Mapped[int] = mapped_column(Integer, server_default=text("30"))
     wip_limit: Mapped[int | None] = mapped_column(Integer)
+    required_skill: Mapped[str | None] = mapped_column(String(64))
+    # A task due within this many minutes counts as "at risk" on the queue board.
+    at_risk_minutes: Mapped[int] = mapped_column(Integer, server_default=text("60"))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
@@ -139,7 +144,7 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint(
-            "engagement_id", "step_id", "visit", name="uq_tasks_engagement_step_visit"
+            "engagement_id", "step_id", "item", "visit", name="uq_tasks_engagement_step_item_visit"
         ),
         # claim-next probes this partial index once per queue: open rows only, in serving order.
         Index(
@@ -153,6 +158,18 @@ class Task(Base):
         Index("ix_tasks_assignee_status", "assignee_id", "status"),
         Index("ix_tasks_engagement", "engagement_id", "created_at"),
         Index("ix_tasks_firm_status", "firm_id", "status"),
+        # The lease sweeper and per-queue WIP counts read claimed rows only.
+        Index(
+            "ix_tasks_claimed_lease",
+            "lease_expires_at",
+            postgresql_where=text("status = 'claimed'"),
+        ),
+        Index(
+            "ix_tasks_claimed_queue",
+            "queue",
+            "assignee_id",
+            postgresql_where=text("status = 'claimed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -160,6 +177,10 @@ class Task(Base):
     firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
     step_id: Mapped[str] = mapped_column(String(64))
     visit: Mapped[int] = mapped_column(Integer)
+    # Fan-out item (1-based) when a child run of a fan-out step made the task; 0 otherwise.
+    item: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The workflow run that owns the task (the engagement's, or a fan-out item's child).
+    workflow_id: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     queue: Mapped[str] = mapped_column(String(64))
@@ -184,6 +205,9 @@ class Task(Base):
     completed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
+    # Written by the workflow's SLA clock: on_track | at_risk | breached | met | paused.
+    sla_state: Mapped[str | None] = mapped_column(String(16))
     escalated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
@@ -211,6 +235,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Hash chain, set by the database on insert (migration 0003_security): never written here.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotentResponse(Base):
@@ -226,3 +253,110 @@ class IdempotentResponse(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class TaskComment(Base):
+    """A note on a task by a person working or managing it; append-only."""
+
+    __tablename__ = "task_comments"
+    __table_args__ = (Index("ix_task_comments_task", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id"))
+    engagement_id: Mapped[uuid.UUID]
+    firm_id: Mapped[uuid.UUID]
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class CalendarFeedToken(Base):
+    """A per-user, per-firm token for the iCalendar feed URL (calendar clients send no headers).
+
+    The URL carries a signed token naming this row; revoking the row kills the URL.
+    """
+
+    __tablename__ = "calendar_feed_tokens"
+    __table_args__ = (Index("ix_calendar_feed_tokens_user_firm", "user_id", "firm_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    revoked_at: Mapped[datetime | None]
+
+
+class CalendarFeedEvent(Base):
+    """What the feed last said about one event, so SEQUENCE/LAST-MODIFIED move only on change."""
+
+    __tablename__ = "calendar_feed_events"
+    __table_args__ = (Index("ix_calendar_feed_events_firm", "firm_id"),)
+
+    uid: Mapped[str] = mapped_column(String(120), primary_key=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    modified_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+# Dashboard indexes (migration 0004_dashboard): partial and covering, so the SLA, trend and
+# queue queries are index-only scans over completed-in-period or open rows.
+_DASH_COMPLETED = ["created_at", "due_at", "queue", "step_id", "completed_by", "engagement_id"]
+Index(
+    "ix_tasks_dash_firm_completed",
+    Task.firm_id,
+    Task.completed_at,
+    postgresql_include=_DASH_COMPLETED,
+    postgresql_where=text("status = 'completed'"),
+)
+Index(
+    "ix_tasks_dash_completed",
+    Task.completed_at,
+    postgresql_include=["firm_id", *_DASH_COMPLETED],
+    postgresql_where=text("status = 'completed'"),
+)
+Index(
+    "ix_tasks_dash_firm_open",
+    Task.firm_id,
+    Task.queue,
+    postgresql_include=[
+        "status",
+        "due_at",
+        "created_at",
+        "assignee_id",
+        "step_id",
+        "engagement_id",
+    ],
+    postgresql_where=text("status IN ('open', 'claimed')"),
+)
+
+
+class LoginThrottle(Base):
+    """Failed logins per `user:<name>` and `addr:<ip>`, shared by every API replica."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    window_started_at: Mapped[datetime] = mapped_column(server_default=_now())
+    locked_until: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """Outbox of SLA warnings, breaches and escalations, for a delivery channel to read."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_undelivered", "id", postgresql_where=text("delivered_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    firm_id: Mapped[uuid.UUID]
+    engagement_id: Mapped[uuid.UUID | None]
+    task_id: Mapped[uuid.UUID | None]
+    recipients: Mapped[list[str]]  # roles ("manager", "partner")
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    delivered_at: Mapped[datetime | None]

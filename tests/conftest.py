@@ -19,6 +19,8 @@ from cli.devstack.postgres import PrivatePostgres
 from cli.devstack.temporal_server import temporal_binary
 from core.settings import Settings
 from core.temporal import data_converter
+from domain.enums import Role
+from tests.harness import Stack, running_stack
 
 TEMPLATE_DB = "docketflow_template"
 
@@ -64,3 +66,17 @@ def settings(database_url: str, temporal_env: WorkflowEnvironment) -> Settings:
         update_timeout_seconds=20,
         log_json=False,
     )
+
+
+@pytest.fixture
+async def stack(settings: Settings) -> AsyncIterator[Stack]:
+    """The API and a worker, with a manager, three clerks and a firm with its partner."""
+    async with running_stack(settings) as running:
+        await running.add_user("maria", Role.MANAGER, ["drafting", "qc"])
+        await running.add_user("carlos", Role.CLERK, ["drafting"])
+        await running.add_user("dana", Role.CLERK, ["drafting", "qc"])
+        await running.add_user("quinn", Role.CLERK, ["qc"])
+        firm_id = await running.create_firm("maria")
+        await running.add_user("paula", Role.PARTNER, firm=firm_id)
+        running.user_ids["firm"] = firm_id
+        yield running

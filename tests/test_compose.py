@@ -40,7 +40,11 @@ TEMPORAL_FRONTEND_PORT = 7233
 TEMPORAL_UI_PORT = 8080  # temporalio/ui's default listening port
 API_PORT = 8000
 # What a user is told to provide; every other variable must have a working default.
-USER_ENV = {"DOCKETFLOW_SECRET_KEY": "s" * 64}
+USER_ENV = {
+    "DOCKETFLOW_SECRET_KEY": "s" * 64,
+    "DOCKETFLOW_CODEC_MASTER_KEY": "A" * 43 + "=",  # base64 of 32 bytes
+    "DOCKETFLOW_CODEC_KEYS": '{"k1": "wrapped-key-placeholder"}',
+}
 
 
 # --- compose variable interpolation ------------------------------------------------------

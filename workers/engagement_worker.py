@@ -9,27 +9,49 @@ from datetime import timedelta
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.automated_steps import automated_step_activities
 from activities.efiling import EfilingActivities, SandboxCourt
+from activities.leases import LeaseActivities
 from activities.read_model import ReadModelActivities
+from activities.sla_clocks import SlaActivities
 from core.settings import Settings
 from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
+from workers.lease_schedule import ensure_lease_sweeper_schedule
 from workflows.engagement import EngagementWorkflow
+from workflows.lease_sweeper import LeaseSweeperWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [EngagementWorkflow]
+WORKFLOWS = [EngagementWorkflow, LeaseSweeperWorkflow]
+
+# Pure modules the workflows use, loaded once outside the sandbox: `holidays` imports its country
+# calendars lazily (and dateutil reads the local time zone at import), which the sandbox forbids.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "domain", "sla", "holidays", "dateutil", "pydantic", "jsonschema"
+    )
+)
 
 
 def build_worker(client: Client, sessions: SessionFactory, task_queue: str) -> Worker:
     read_model = ReadModelActivities(sessions)
+    sla_clocks = SlaActivities(sessions)
     efiling = EfilingActivities(SandboxCourt())
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[*read_model.all(), efiling.efile_submit],
+        workflow_runner=WORKFLOW_RUNNER,
+        activities=[
+            *read_model.all(),
+            *sla_clocks.all(),
+            efiling.efile_submit,
+            *automated_step_activities(),
+            LeaseActivities(sessions).expire_leases,
+        ],
         max_concurrent_activities=50,
         # On SIGTERM, let running activities finish (compose allows 60 s before SIGKILL).
         graceful_shutdown_timeout=timedelta(seconds=45),
@@ -45,6 +67,7 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await ensure_lease_sweeper_schedule(client, settings.task_queue)
     log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     async with worker:
         await stop.wait()

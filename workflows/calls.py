@@ -19,6 +19,10 @@ with workflow.unsafe.imports_passed_through():
         ACT_CREATE_TASK,
         ACT_RECORD_COMPLETION,
         ACT_RECORD_EVENT,
+        ACT_RECORD_EVENT_RECEIVED,
+        ACT_SET_HOLD,
+        ACT_SLA_RESCHEDULE,
+        ACT_SLA_THRESHOLD,
         AutomatedStepInput,
         AutomatedStepResult,
         CancelOpenTasksInput,
@@ -27,7 +31,11 @@ with workflow.unsafe.imports_passed_through():
         EngagementEventInput,
         EngagementInput,
         EngagementState,
+        EventReceivedInput,
         RecordCompletionInput,
+        SetHoldInput,
+        SlaRescheduleInput,
+        SlaThresholdInput,
     )
     from domain.templates import AutomatedStep
 
@@ -106,9 +114,7 @@ async def run_automated(
     engagement: EngagementInput, state: EngagementState, step: AutomatedStep, visit: int
 ) -> AutomatedStepResult:
     """Run a registered activity by its template name; its result names the outcome."""
-    latest_outputs: dict[str, dict[str, Any]] = {}
-    for completion in state.completions:
-        latest_outputs[completion.step_id] = completion.output
+    latest_outputs = {c.step_id: c.output for c in state.completions}
     result: AutomatedStepResult = await workflow.execute_activity(
         step.activity,
         AutomatedStepInput(
@@ -125,3 +131,39 @@ async def run_automated(
         retry_policy=RetryPolicy(maximum_attempts=step.max_attempts),
     )
     return result
+
+
+async def sla_threshold(params: SlaThresholdInput) -> None:
+    await workflow.execute_activity(
+        ACT_SLA_THRESHOLD,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def sla_reschedule(params: SlaRescheduleInput) -> None:
+    await workflow.execute_activity(
+        ACT_SLA_RESCHEDULE,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def record_event_received(params: EventReceivedInput) -> None:
+    await workflow.execute_activity(
+        ACT_RECORD_EVENT_RECEIVED,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def set_hold(params: SetHoldInput) -> None:
+    await workflow.execute_activity(
+        ACT_SET_HOLD,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )

@@ -3,10 +3,14 @@
 Deterministic by construction: time comes from `workflow.now()`, ids from `workflow.uuid4()`, and
 every side effect (task rows, timeline, audit, e-filing) is an activity in `workflows/calls.py`.
 Human actions arrive as Updates whose validators refuse a bad transition before it is written to
-history.
+history. A fan-out step runs each item as a child run of this same workflow.
 """
 
 from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -19,6 +23,9 @@ with workflow.unsafe.imports_passed_through():
         QUERY_STATE,
         UPDATE_CANCEL,
         UPDATE_COMPLETE_TASK,
+        UPDATE_HOLD,
+        UPDATE_POST_EVENT,
+        UPDATE_RESUME,
         CancelRequest,
         CompleteTaskRequest,
         CompleteTaskResult,
@@ -27,13 +34,33 @@ with workflow.unsafe.imports_passed_through():
         EngagementInput,
         EngagementResult,
         EngagementState,
+        EventReceivedInput,
+        FanoutContext,
+        HoldRequest,
+        PostEventRequest,
+        PostEventResult,
         RecordCompletionInput,
+        SetHoldInput,
         StepCompletion,
     )
-    from domain.templates import END, FAIL, ApprovalStep, AutomatedStep, HumanStep, Step
+    from domain.templates import (
+        END,
+        FAIL,
+        ApprovalStep,
+        AutomatedStep,
+        FanoutStep,
+        HumanStep,
+        Step,
+        Template,
+        WaitStep,
+    )
+    from sla import parse_iso_duration
+    from sla.from_template import calendar_for
     from workflows import calls
+    from workflows.sla_clock import SlaClock
 
 ESCALATION_QUEUE = "escalations"
+WAIT_QUEUE = "waits"
 
 
 def _refuse(type_: ErrorType, message: str) -> ApplicationError:
@@ -46,10 +73,18 @@ class EngagementWorkflow:
     def __init__(self, params: EngagementInput) -> None:
         self._params = params
         self._template = params.template
+        with workflow.unsafe.sandbox_unrestricted():  # holidays reads locale data (see SlaClock)
+            self._calendar = calendar_for(params.calendar)
         self._state = params.state or EngagementState(priority=params.priority)
         self._completing: str | None = None  # task id whose completion is being recorded
         self._completed: set[str] = set()
         self._cancel: CancelRequest | None = None
+        self._wait_task: str | None = None  # the open wait's task id
+        self._event: PostEventRequest | None = None
+
+    @property
+    def _is_item(self) -> bool:
+        return self._params.fanout is not None
 
     # ---- the interpreter -------------------------------------------------------------------
 
@@ -58,9 +93,16 @@ class EngagementWorkflow:
         state = self._state
         if state.current_step is None:
             state.current_step = self._template.first_step
-            await calls.record_event(self._params, "engagement.started", None, key_suffix="started")
+            if not self._is_item:
+                await calls.record_event(
+                    self._params, "engagement.started", None, key_suffix="started"
+                )
 
         while state.current_step not in (END, FAIL) and self._cancel is None:
+            # A held engagement starts no new step; running clocks pause (see SlaClock).
+            await workflow.wait_condition(lambda: not state.on_hold or self._cancel is not None)
+            if self._cancel is not None:
+                break
             step = self._template.step(state.current_step)
             visit = state.visits.get(step.id, 0) + 1
             state.visits[step.id] = visit
@@ -77,52 +119,203 @@ class EngagementWorkflow:
     async def _run_step(self, step: Step, visit: int) -> str | None:
         if isinstance(step, HumanStep | ApprovalStep):
             return await self._run_task(step, visit)
-        if isinstance(step, AutomatedStep):
-            result = await calls.run_automated(self._params, self._state, step, visit)
-            await calls.record_event(
-                self._params,
-                "step.completed",
-                step.id,
-                key_suffix=f"{step.id}:{visit}:completed",
-                detail={"outcome": result.outcome, **result.detail},
-            )
-            return result.outcome
-        raise ApplicationError(f"step kind {step.kind!r} is not supported yet", non_retryable=True)
+        if isinstance(step, WaitStep):
+            return await self._run_wait(step, visit)
+        if isinstance(step, FanoutStep):
+            return await self._run_fanout(step, visit)
+        assert isinstance(step, AutomatedStep)
+        result = await calls.run_automated(self._params, self._state, step, visit)
+        await calls.record_event(
+            self._params,
+            "step.completed",
+            step.id,
+            key_suffix=f"{step.id}:{visit}:completed",
+            detail={"outcome": result.outcome, **result.detail},
+        )
+        self._remember(step.id, visit, result.outcome, result.detail)
+        return result.outcome
+
+    def _new_task(self, step: Step, visit: int, **fields: Any) -> CreateTaskInput:
+        return CreateTaskInput(
+            task_id=str(workflow.uuid4()),
+            engagement_id=self._params.engagement_id,
+            firm_id=self._params.firm_id,
+            step_id=step.id,
+            visit=visit,
+            item=self._params.fanout.index if self._params.fanout else 0,
+            kind=step.kind,
+            title=step.title,
+            instructions=step.instructions,
+            inputs=self._params.inputs,
+            **fields,
+        )
 
     async def _run_task(self, step: HumanStep | ApprovalStep, visit: int) -> str | None:
         state = self._state
-        task_id = str(workflow.uuid4())
         escalated = self._rework_limit_exceeded()
+        clock = (
+            SlaClock(
+                step.sla,
+                self._calendar,
+                workflow.now(),
+                self._params.court_deadline,
+                timedelta(hours=self._params.court_deadline_buffer_hours),
+            )
+            if step.sla
+            else None
+        )
+        task = self._new_task(
+            step,
+            visit,
+            queue=ESCALATION_QUEUE if escalated else step.queue,
+            skill=step.skill if isinstance(step, HumanStep) else None,
+            priority=Priority.URGENT if escalated else state.priority,
+            outcomes=list(step.outcomes),
+            output_schema=step.output_schema,
+            excluded_user_ids=self._excluded_actors(step),
+            assignee_id=None if escalated else self._previous_actor(step.id),
+            escalated=escalated,
+            due_at=clock.due_at if clock else None,
+            warn_at=clock.warn_at if clock else None,
+        )
         # Current before the row exists: a clerk may complete the task in the same workflow
         # activation that resolves this activity, and Updates are applied first.
-        state.current_task_id = task_id
-        await calls.create_task(
-            CreateTaskInput(
+        state.current_task_id = task.task_id
+        await calls.create_task(task)
+
+        def finished() -> bool:
+            return task.task_id in self._completed or self._cancel is not None
+
+        if clock is not None:
+            await clock.run(
+                task_id=task.task_id,
+                engagement_id=self._params.engagement_id,
+                firm_id=self._params.firm_id,
+                step_id=step.id,
+                finished=finished,
+                on_hold=lambda: state.on_hold,
+            )
+        await workflow.wait_condition(finished)
+        if task.task_id not in self._completed:
+            return None
+        return next(c.outcome for c in reversed(state.completions) if c.task_id == task.task_id)
+
+    async def _run_wait(self, step: WaitStep, visit: int) -> str | None:
+        """Wait for an external event; remind at each offset; take the timeout outcome at last."""
+        task = self._new_task(
+            step,
+            visit,
+            queue=WAIT_QUEUE,
+            priority=self._state.priority,
+            outcomes=sorted(step.events),
+            status="waiting",
+        )
+        self._wait_task, self._event = task.task_id, None
+        await calls.create_task(task)
+        started = workflow.now()
+        instants = [(started + parse_iso_duration(r), "reminder") for r in step.reminders]
+        if step.timeout:
+            instants.append((started + parse_iso_duration(step.timeout), "timeout"))
+        for number, (instant, kind) in enumerate(instants, start=1):
+            try:
+                await workflow.wait_condition(
+                    lambda: self._event is not None or self._cancel is not None,
+                    timeout=max(instant - workflow.now(), timedelta(0)),
+                )
+                break
+            except TimeoutError:
+                if kind == "timeout":
+                    assert step.timeout_outcome is not None
+                    await self._resolve_wait(step, task.task_id, "timeout", step.timeout_outcome)
+                    return step.timeout_outcome
+                await calls.record_event(
+                    self._params,
+                    "wait.reminder",
+                    step.id,
+                    key_suffix=f"{task.task_id}:reminder:{number}",
+                    detail={"task_id": task.task_id, "waiting_for": sorted(step.events)},
+                )
+        await workflow.wait_condition(lambda: self._event is not None or self._cancel is not None)
+        if self._event is None:
+            return None
+        return step.events[self._event.type]
+
+    async def _resolve_wait(
+        self, step: WaitStep, task_id: str, event_type: str, outcome: str
+    ) -> None:
+        at = workflow.now()
+        await calls.record_event_received(
+            EventReceivedInput(
                 task_id=task_id,
                 engagement_id=self._params.engagement_id,
                 firm_id=self._params.firm_id,
                 step_id=step.id,
-                visit=visit,
-                kind=step.kind,
-                title=step.title,
-                queue=ESCALATION_QUEUE if escalated else step.queue,
-                skill=step.skill if isinstance(step, HumanStep) else None,
-                priority=Priority.URGENT if escalated else state.priority,
-                outcomes=list(step.outcomes),
-                output_schema=step.output_schema,
-                instructions=step.instructions,
-                inputs=self._params.inputs,
-                excluded_user_ids=self._excluded_actors(step),
-                assignee_id=None if escalated else self._previous_actor(step.id),
-                escalated=escalated,
+                type=event_type,
+                outcome=outcome,
+                at=at,
             )
         )
-        await workflow.wait_condition(
-            lambda: task_id in self._completed or self._cancel is not None
+        self._wait_task = None
+        self._remember(step.id, self._state.visits[step.id], outcome, {"event": event_type})
+
+    async def _run_fanout(self, step: FanoutStep, visit: int) -> str | None:
+        """One child run per input item, at most `concurrency` at a time, then join."""
+        items = self._params.inputs.get(step.items) or []
+        sub_template = Template(
+            key=self._template.key,
+            name=f"{self._template.name}: {step.title}",
+            version=self._template.version,
+            steps=step.steps,
         )
-        if task_id not in self._completed:
+        running = 0
+        results: dict[int, EngagementResult] = {}
+
+        async def run_item(index: int, item: Any) -> None:
+            nonlocal running
+            await workflow.wait_condition(lambda: running < step.concurrency)
+            running += 1
+            try:
+                results[index] = await workflow.execute_child_workflow(
+                    EngagementWorkflow.run,
+                    self._params.model_copy(
+                        update={
+                            "template": sub_template,
+                            "inputs": {**self._params.inputs, "item": item, "item_index": index},
+                            "fanout": FanoutContext(parent_step=step.id, index=index),
+                            "state": None,
+                        }
+                    ),
+                    # Ids carry no client data: the parent's id, the step, the visit, the index.
+                    id=f"{workflow.info().workflow_id}.{step.id}.{visit}.{index}",
+                )
+            finally:
+                running -= 1
+
+        joined = asyncio.gather(*(run_item(i, item) for i, item in enumerate(items, start=1)))
+        await workflow.wait_condition(lambda: joined.done() or self._cancel is not None)
+        if not joined.done():
+            joined.cancel()
             return None
-        return next(c.outcome for c in reversed(state.completions) if c.task_id == task_id)
+        await joined  # surfaces a child's failure
+        failed = any(r.last_step == FAIL for r in results.values())
+        outcome = "failed" if failed and "failed" in step.outcomes else "done"
+        item_outputs = [results[i].outputs for i in sorted(results)]
+        await calls.record_event(
+            self._params,
+            "step.completed",
+            step.id,
+            key_suffix=f"{step.id}:{visit}:completed",
+            detail={"outcome": outcome, "items": len(items)},
+        )
+        self._remember(step.id, visit, outcome, {"items": item_outputs})
+        return outcome
+
+    def _remember(self, step_id: str, visit: int, outcome: str, output: dict[str, Any]) -> None:
+        self._state.completions.append(
+            StepCompletion(
+                step_id=step_id, visit=visit, outcome=outcome, output=output, at=workflow.now()
+            )
+        )
 
     def _next_step(self, step: Step, outcome: str) -> str:
         target = step.outcomes[outcome]
@@ -165,11 +358,20 @@ class EngagementWorkflow:
         state = self._state
         if self._cancel is not None:
             state.status = EngagementStatus.CANCELLED
-            await calls.cancel_open_tasks(self._params, self._cancel)
         elif state.current_step == FAIL:
             state.status = EngagementStatus.FAILED
         else:
             state.status = EngagementStatus.COMPLETED
+        result = EngagementResult(
+            status=state.status,
+            last_step=state.current_step,
+            completions=len(state.completions),
+            outputs={c.step_id: c.output for c in state.completions},
+        )
+        if self._is_item:
+            return result  # the parent records the engagement's status
+        if self._cancel is not None:
+            await calls.cancel_open_tasks(self._params, self._cancel)
         await calls.record_event(
             self._params,
             f"engagement.{state.status.value}",
@@ -179,11 +381,7 @@ class EngagementWorkflow:
             actor_id=self._cancel.actor.user_id if self._cancel else None,
             detail={"reason": self._cancel.reason} if self._cancel else {},
         )
-        return EngagementResult(
-            status=state.status,
-            last_step=state.current_step,
-            completions=len(state.completions),
-        )
+        return result
 
     # ---- human actions ---------------------------------------------------------------------
 
@@ -234,8 +432,9 @@ class EngagementWorkflow:
     @complete_task.validator
     def _validate_completion(self, request: CompleteTaskRequest) -> None:
         state = self._state
-        if self._cancel is not None or state.status != EngagementStatus.RUNNING:
-            raise _refuse(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running")
+        self._refuse_unless_running()
+        if state.on_hold:
+            raise _refuse(ErrorType.CONFLICT, "the engagement is on hold; resume it first")
         if (
             request.task_id != state.current_task_id
             or request.task_id in self._completed
@@ -274,6 +473,47 @@ class EngagementWorkflow:
                 f"outcome {request.outcome!r} needs a reason: give `note` or `output.reasons`",
             )
 
+    @workflow.update(name=UPDATE_POST_EVENT)
+    async def post_event(self, request: PostEventRequest) -> PostEventResult:
+        step = self._template.step(self._state.current_step or "")
+        assert isinstance(step, WaitStep)
+        outcome = step.events[request.type]
+        at = workflow.now()
+        self._event = request  # set first: a second event for the same wait is refused
+        await calls.record_event_received(
+            EventReceivedInput(
+                task_id=request.task_id,
+                engagement_id=self._params.engagement_id,
+                firm_id=self._params.firm_id,
+                step_id=step.id,
+                type=request.type,
+                payload=request.payload,
+                actor=request.actor,
+                outcome=outcome,
+                at=at,
+            )
+        )
+        self._wait_task = None
+        self._remember(step.id, self._state.visits[step.id], outcome, request.payload)
+        return PostEventResult(step_id=step.id, outcome=outcome)
+
+    @post_event.validator
+    def _validate_event(self, request: PostEventRequest) -> None:
+        self._refuse_unless_running()
+        step = self._template.step(self._state.current_step or "")
+        if (
+            not isinstance(step, WaitStep)
+            or self._wait_task != request.task_id
+            or self._event is not None
+        ):
+            raise _refuse(ErrorType.EVENT_NOT_AWAITED, "no step is waiting for this event now")
+        if request.type not in step.events:
+            raise _refuse(
+                ErrorType.EVENT_NOT_AWAITED,
+                f"step {step.id!r} waits for {', '.join(sorted(step.events))}, "
+                f"not {request.type!r}",
+            )
+
     @workflow.update(name=UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> ControlResult:
         self._cancel = request
@@ -281,6 +521,45 @@ class EngagementWorkflow:
 
     @cancel.validator
     def _validate_cancel(self, request: CancelRequest) -> None:
+        self._refuse_unless_running()
+
+    @workflow.update(name=UPDATE_HOLD)
+    async def hold(self, request: HoldRequest) -> ControlResult:
+        self._state.on_hold, self._state.held_since = True, workflow.now()
+        await self._record_hold(request, on_hold=True)
+        return ControlResult(status=EngagementStatus.ON_HOLD)
+
+    @hold.validator
+    def _validate_hold(self, request: HoldRequest) -> None:
+        self._refuse_unless_running()
+        if self._state.on_hold:
+            raise _refuse(ErrorType.CONFLICT, "the engagement is on hold already")
+
+    @workflow.update(name=UPDATE_RESUME)
+    async def resume(self, request: HoldRequest) -> ControlResult:
+        self._state.on_hold, self._state.held_since = False, None
+        await self._record_hold(request, on_hold=False)
+        return ControlResult(status=EngagementStatus.RUNNING)
+
+    @resume.validator
+    def _validate_resume(self, request: HoldRequest) -> None:
+        self._refuse_unless_running()
+        if not self._state.on_hold:
+            raise _refuse(ErrorType.CONFLICT, "the engagement is not on hold")
+
+    async def _record_hold(self, request: HoldRequest, *, on_hold: bool) -> None:
+        await calls.set_hold(
+            SetHoldInput(
+                engagement_id=self._params.engagement_id,
+                firm_id=self._params.firm_id,
+                on_hold=on_hold,
+                actor=request.actor,
+                reason=request.reason,
+                at=workflow.now(),
+            )
+        )
+
+    def _refuse_unless_running(self) -> None:
         if self._cancel is not None or self._state.status != EngagementStatus.RUNNING:
             raise _refuse(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running")
 

@@ -1,42 +1,115 @@
-"""Login and the caller's identity."""
+"""Login (throttled per user and per client address), the caller's identity, own password."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import Field
 
-from api.deps import Principal, SessionDep, SettingsDep, require
+from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, require
 from api.permissions import Permission
 from api.schemas import MeOut, TokenOut
-from core.security import hash_password, issue_token, verify_password
-from store.repositories import users
+from api.schemas import Request as StrictBody
+from core.security import MIN_PASSWORD_LENGTH, hash_password, issue_token, verify_password
+from store.repositories import audit, throttle, users
+from store.repositories.audit import AuditRecord
 
 router = APIRouter(tags=["auth"])
 
 # Verifying against a throwaway hash when the user does not exist keeps response times alike,
 # so login timing does not reveal which usernames exist.
 _DUMMY_HASH = hash_password("docketflow-timing-equaliser")
+_INVALID = HTTPException(
+    status_code=401,
+    detail="incorrect username or password",
+    headers={"WWW-Authenticate": "Bearer"},
+)
 
 
-@router.post("/auth/token", response_model=TokenOut)
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    return f"user:{username.lower()[:150]}", f"addr:{address[:150]}"
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses={401: {"description": "wrong credentials"}, 429: {"description": "throttled"}},
+)
 async def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    sessions: SessionsDep,
     settings: SettingsDep,
 ) -> TokenOut:
-    user = await users.get_by_username(session, form.username)
-    valid = verify_password(user.password_hash if user else _DUMMY_HASH, form.password)
-    if user is None or not valid or not user.active:
-        raise HTTPException(
-            status_code=401,
-            detail="incorrect username or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    """OAuth2 password login. Repeated failures lock the username and the client address out
+    for `login_lockout_seconds` (429 with Retry-After), on every API replica alike."""
+    now = datetime.now(UTC)
+    address = request.client.host if request.client else "unknown"
+    user_key, addr_key = _throttle_keys(form.username, address)
+    window = timedelta(seconds=settings.login_lockout_seconds)
+    async with sessions.begin() as session:
+        wait = await throttle.locked_for(session, [user_key, addr_key], now)
+        if wait is not None:
+            raise HTTPException(
+                status_code=429,
+                detail="too many failed logins; try again later",
+                headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
+            )
+        user = await users.get_by_username(session, form.username[:64])
+    # argon2 is deliberately slow: off the event loop, so one login does not stall others.
+    valid = await asyncio.to_thread(
+        verify_password, user.password_hash if user else _DUMMY_HASH, form.password
+    )
+    # Failures are written in their own transaction: the 401 must not roll them back.
+    async with sessions.begin() as session:
+        if user is None or not valid or not user.active:
+            await throttle.record_failure(
+                session, user_key, limit=settings.login_max_failures, window=window, now=now
+            )
+            await throttle.record_failure(
+                session,
+                addr_key,
+                limit=settings.login_max_failures_per_address,
+                window=window,
+                now=now,
+            )
+            await audit.record(
+                session,
+                AuditRecord(
+                    action="auth.login_failed",
+                    object_type="user",
+                    object_id=str(user.id) if user else "unknown",
+                    detail={"username": form.username[:64]},
+                    request_id=request.headers.get("x-request-id"),
+                    client_addr=address[:64],
+                ),
+            )
+            failed = True
+        else:
+            await throttle.clear(session, user_key)
+            await audit.record(
+                session,
+                AuditRecord(
+                    action="auth.login",
+                    object_type="user",
+                    object_id=str(user.id),
+                    actor_id=user.id,
+                    actor_role=user.role,
+                    firm_id=user.firm_id,
+                    request_id=request.headers.get("x-request-id"),
+                    client_addr=address[:64],
+                ),
+            )
+            failed = False
+    if failed or user is None:
+        raise _INVALID
     ttl = timedelta(minutes=settings.token_ttl_minutes)
-    token = issue_token(settings.secret_key, str(user.id), user.token_version, ttl)
+    token = issue_token(settings.token_signing_key(), str(user.id), user.token_version, ttl)
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
@@ -49,3 +122,38 @@ async def me(principal: Annotated[Principal, Depends(require(Permission.ME))]) -
         firm_id=principal.firm_id,
         skills=list(principal.skills),
     )
+
+
+class PasswordChangeIn(StrictBody):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
+
+
+@router.post("/me/password", status_code=204, response_class=Response)
+async def change_own_password(
+    body: PasswordChangeIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.ME))],
+) -> Response:
+    """Change your password; every token issued before (this one included) stops working."""
+    user = await users.get(session, principal.id)
+    if user is None:
+        raise HTTPException(status_code=404, detail="user not found")
+    if not await asyncio.to_thread(verify_password, user.password_hash, body.current_password):
+        raise HTTPException(status_code=403, detail="the current password is not correct")
+    new_hash = await asyncio.to_thread(hash_password, body.new_password)
+    await users.set_password(session, user, new_hash)
+    await audit.record(
+        session,
+        AuditRecord(
+            action="user.password_changed",
+            object_type="user",
+            object_id=str(user.id),
+            actor_id=principal.id,
+            actor_role=principal.role,
+            firm_id=user.firm_id,
+            request_id=principal.request_id,
+            client_addr=principal.client_addr,
+        ),
+    )
+    return Response(status_code=204)

@@ -26,16 +26,20 @@ from api.schemas import (
 from domain.enums import Priority
 from domain.messages import (
     UPDATE_CANCEL,
+    UPDATE_HOLD,
     UPDATE_POST_EVENT,
+    UPDATE_RESUME,
+    CalendarSpec,
     CancelRequest,
     ControlResult,
     EngagementInput,
+    HoldRequest,
     PostEventRequest,
     PostEventResult,
     workflow_id_for,
 )
 from store.models import Engagement
-from store.repositories import audit, engagements, firms, tasks, templates
+from store.repositories import audit, engagements, firms, tasks, templates, waits
 from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
@@ -85,7 +89,8 @@ async def create_engagement(
         return replayed
     engagement_id = uuid.uuid4()
     async with sessions.begin() as session:
-        if await firms.get(session, body.firm_id, principal.scope) is None:
+        firm = await firms.get(session, body.firm_id, principal.scope)
+        if firm is None:
             raise HTTPException(status_code=404, detail="firm not found")
         row = await templates.latest(session, body.template)
         if row is None:
@@ -128,6 +133,10 @@ async def create_engagement(
         inputs=body.inputs,
         priority=body.priority,
         court_deadline=body.court_deadline,
+        calendar=CalendarSpec(
+            timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
+        ),
+        court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
     )
     try:
         await engagement_client.start(temporal, params, settings.task_queue)
@@ -237,13 +246,73 @@ async def post_event(
 ) -> PostEventResult:
     async with sessions() as session:
         await _visible(session, engagement_id, principal)
+        open_waits = await waits.waiting_for(session, engagement_id, body.type, body.item)
+    if not open_waits:
+        raise HTTPException(
+            status_code=409, detail=f"no step of this engagement is waiting for {body.type!r} now"
+        )
+    if len(open_waits) > 1:
+        items = ", ".join(str(w.item) for w in open_waits)
+        raise HTTPException(
+            status_code=409,
+            detail=f"several fan-out items wait for {body.type!r} (items {items}): give `item`",
+        )
+    wait = open_waits[0]
     return await engagement_client.update(
         temporal,
         str(engagement_id),
         UPDATE_POST_EVENT,
-        PostEventRequest(type=body.type, payload=body.payload, actor=principal.actor),
+        PostEventRequest(
+            type=body.type, payload=body.payload, actor=principal.actor, task_id=str(wait.id)
+        ),
         PostEventResult,
         update_id=idempotency_key,
+        rpc_seconds=settings.update_timeout_seconds,
+        workflow_id=wait.workflow_id,
+    )
+
+
+@router.post("/{engagement_id}/hold", response_model=ControlResult)
+async def hold_engagement(
+    engagement_id: uuid.UUID,
+    body: ReasonIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
+) -> ControlResult:
+    """Pause the engagement (e.g. waiting on the client): every SLA clock stops until resume."""
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    return await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        UPDATE_HOLD,
+        HoldRequest(reason=body.reason, actor=principal.actor),
+        ControlResult,
+        update_id=None,
+        rpc_seconds=settings.update_timeout_seconds,
+    )
+
+
+@router.post("/{engagement_id}/resume", response_model=ControlResult)
+async def resume_engagement(
+    engagement_id: uuid.UUID,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
+) -> ControlResult:
+    """Resume a held engagement; due times move later by the business time held."""
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    return await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        UPDATE_RESUME,
+        HoldRequest(reason=None, actor=principal.actor),
+        ControlResult,
+        update_id=None,
         rpc_seconds=settings.update_timeout_seconds,
     )
 

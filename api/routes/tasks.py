@@ -8,21 +8,60 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import engagement_client, idempotency
 from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
-from api.schemas import AssignIn, ClaimNextIn, CompleteIn, Page, TaskDetail, TaskOut
+from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
 from domain.enums import Priority, Role, TaskStatus
 from domain.errors import DomainError, ErrorType
 from domain.messages import UPDATE_COMPLETE_TASK, CompleteTaskRequest, CompleteTaskResult
-from store.models import Task
-from store.repositories import audit, tasks, users
+from store.models import Task, TaskComment
+from store.repositories import audit, queues, tasks
 from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+class FenceIn(Request):
+    generation: int | None = Field(
+        default=None, description="the claim generation you hold; a stale one is refused (409)"
+    )
+
+
+class LeaseOut(BaseModel):
+    id: uuid.UUID
+    generation: int
+    lease_expires_at: datetime | None
+
+
+class CommentIn(Request):
+    body: str = Field(min_length=1, max_length=10000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    task_id: uuid.UUID
+    author_id: uuid.UUID
+    body: str
+    created_at: datetime
+
+
+class TaskWithComments(TaskDetail):
+    comments: list[CommentOut]
+
+
+def _comment(row: TaskComment) -> CommentOut:
+    return CommentOut(
+        id=row.id,
+        task_id=row.task_id,
+        author_id=row.author_id,
+        body=row.body,
+        created_at=row.created_at,
+    )
 
 
 def _fields(task: Task) -> dict[str, Any]:
@@ -32,6 +71,7 @@ def _fields(task: Task) -> dict[str, Any]:
         "firm_id": task.firm_id,
         "step_id": task.step_id,
         "visit": task.visit,
+        "item": task.item,
         "kind": task.kind,
         "title": task.title,
         "queue": task.queue,
@@ -153,21 +193,28 @@ async def list_tasks(
 @router.post(
     "/claim-next",
     response_model=TaskDetail,
-    responses={204: {"description": "nothing is eligible for you right now"}},
+    responses={
+        204: {"description": "nothing is eligible for you right now"},
+        409: {"description": "your WIP limit, or every asked queue's, is reached"},
+    },
 )
 async def claim_next(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
     body: ClaimNextIn | None = None,
 ) -> Any:
-    task = await tasks.claim_next(
-        session,
-        principal.id,
-        list(principal.skills),
-        body.queues if body else None,
+    """Claim the most urgent task you may work, from the queues asked for (default: all)."""
+    asked = body.queues if body else None
+    claimant = tasks.Claimant(
+        user_id=principal.id,
+        skills=principal.skills,
         approvals_for_firm=principal.firm_id if principal.role == Role.PARTNER else None,
     )
+    task = await tasks.claim_next(session, claimant, asked)
     if task is None:
+        refusal = await tasks.wip_refusal(session, principal.id, asked)
+        if refusal is not None:
+            raise DomainError(ErrorType.CONFLICT, refusal)
         return Response(status_code=204)
     await _audit(
         session, principal, task, "task.claimed", via="claim-next", generation=task.generation
@@ -175,13 +222,24 @@ async def claim_next(
     return _detail(task)
 
 
-@router.get("/{task_id}", response_model=TaskDetail)
+@router.get("/{task_id}", response_model=TaskWithComments)
 async def get_task(
     task_id: uuid.UUID,
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.TASKS_READ))],
-) -> TaskDetail:
-    return _detail(await _visible(session, task_id, principal))
+) -> TaskWithComments:
+    task = await _visible(session, task_id, principal)
+    notes = [_comment(c) for c in await tasks.comments(session, task.id)]
+    return TaskWithComments(**_detail(task).model_dump(), comments=notes)
+
+
+async def check_queue_rules(session: AsyncSession, task: Task, skills: tuple[str, ...]) -> None:
+    """The queue's own rule: its required skill."""
+    queue = await queues.get(session, task.queue)
+    if queue is not None and queue.required_skill and queue.required_skill not in skills:
+        raise DomainError(
+            ErrorType.FORBIDDEN, f"queue {task.queue!r} needs the skill {queue.required_skill!r}"
+        )
 
 
 @router.post("/{task_id}/claim", response_model=TaskDetail)
@@ -194,6 +252,11 @@ async def claim_task(
     _check_may_work(task, principal)
     if task.status == TaskStatus.CLAIMED and task.assignee_id == principal.id:
         return _detail(task)  # claiming what you hold already is a no-op
+    await check_queue_rules(session, task, principal.skills)
+    if task.status == TaskStatus.OPEN:
+        refusal = await tasks.wip_refusal(session, principal.id, [task.queue])
+        if refusal is not None:
+            raise DomainError(ErrorType.CONFLICT, refusal)
     if not await tasks.claim(session, task, principal.id):
         raise HTTPException(status_code=409, detail=f"task is {task.status}, not open")
     task = await _visible(session, task_id, principal)
@@ -201,62 +264,63 @@ async def claim_task(
     return _detail(task)
 
 
+def _not_held(task: Task, principal: Principal, generation: int | None) -> HTTPException:
+    if task.status == TaskStatus.CLAIMED and task.assignee_id == principal.id:
+        return HTTPException(
+            status_code=409,
+            detail=f"your claim (generation {generation}) was superseded "
+            f"by generation {task.generation}",
+        )
+    return HTTPException(
+        status_code=409, detail="you do not hold this task (your lease may have expired)"
+    )
+
+
 @router.post("/{task_id}/release", response_model=TaskDetail)
 async def release_task(
     task_id: uuid.UUID,
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
+    body: FenceIn | None = None,
 ) -> TaskDetail:
+    """Give the task back to its queue."""
+    generation = body.generation if body else None
     task = await _visible(session, task_id, principal)
-    if not await tasks.release(session, task, principal.id):
-        raise HTTPException(status_code=409, detail="you do not hold this task")
+    if not await tasks.release(session, task, principal.id, generation):
+        raise _not_held(task, principal, generation)
     await _audit(session, principal, task, "task.released", generation=task.generation)
     return _detail(await _visible(session, task_id, principal))
 
 
-@router.post("/{task_id}/assign", response_model=TaskDetail)
-async def assign_task(
+@router.post("/{task_id}/heartbeat", response_model=LeaseOut)
+async def heartbeat(
     task_id: uuid.UUID,
-    body: AssignIn,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
-) -> TaskDetail:
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
+    body: FenceIn | None = None,
+) -> LeaseOut:
+    """Renew your lease on a task you hold (a full lease from now)."""
+    generation = body.generation if body else None
     task = await _visible(session, task_id, principal)
-    assignee = await _find_user(session, body.assignee)
-    if assignee is None or not assignee.active:
-        raise HTTPException(status_code=422, detail="assignee: no such active user")
-    if assignee.id in task.excluded_user_ids:
-        raise DomainError(
-            ErrorType.SEPARATION_OF_DUTIES,
-            "separation of duties: the assignee did an earlier step this task checks",
-        )
-    if task.skill and task.skill not in assignee.skills:
-        raise HTTPException(status_code=422, detail=f"assignee lacks the skill {task.skill!r}")
-    previous = task.assignee_id
-    if not await tasks.assign(session, task, assignee.id):
-        raise HTTPException(
-            status_code=409,
-            detail=f"task is {task.status}; only open or claimed tasks can be assigned",
-        )
-    await _audit(
-        session,
-        principal,
-        task,
-        "task.assigned",
-        assignee_id=str(assignee.id),
-        previous_assignee_id=str(previous) if previous else None,
-        reason=body.reason,
-    )
-    return _detail(await _visible(session, task_id, principal))
+    expires = await tasks.renew_lease(session, task.id, principal.id, generation)
+    if expires is None:
+        raise _not_held(task, principal, generation)
+    return LeaseOut(id=task.id, generation=task.generation, lease_expires_at=expires)
 
 
-async def _find_user(session: AsyncSession, ref: uuid.UUID | str) -> Any:
-    if isinstance(ref, uuid.UUID):
-        return await users.get(session, ref)
-    try:
-        return await users.get(session, uuid.UUID(ref))
-    except ValueError:
-        return await users.get_by_username(session, ref)
+@router.post("/{task_id}/comments", status_code=201, response_model=CommentOut)
+async def add_comment(
+    task_id: uuid.UUID,
+    body: CommentIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
+) -> CommentOut:
+    task = await _visible(session, task_id, principal)
+    comment = await tasks.add_comment(session, task, principal.id, body.body)
+    # Working on a task (a note by its holder) renews the holder's lease.
+    await tasks.renew_lease(session, task.id, principal.id)
+    await _audit(session, principal, task, "task.commented", comment_id=comment.id)
+    return _comment(comment)
 
 
 def output_errors(schema: dict[str, Any] | None, output: dict[str, Any]) -> list[dict[str, str]]:
@@ -308,6 +372,13 @@ async def complete_task(
         raise HTTPException(
             status_code=422, detail=f"output does not match the step's schema: {detail}"
         )
+    # Fence and renew in one statement: a completion from a lost lease stops here, and a full
+    # lease from now means the sweeper cannot return the task while the Update is in flight.
+    async with sessions.begin() as session:
+        if await tasks.renew_lease(session, task.id, principal.id, task.generation) is None:
+            raise HTTPException(
+                status_code=409, detail="you no longer hold this task (your lease expired)"
+            )
     await engagement_client.update(
         temporal,
         str(task.engagement_id),
@@ -323,6 +394,7 @@ async def complete_task(
         CompleteTaskResult,
         # The same claim generation completing twice is the same completion.
         update_id=idempotency_key or f"complete:{task.id}:{task.generation}",
+        workflow_id=task.workflow_id,  # a fan-out item's task belongs to its child run
         rpc_seconds=settings.update_timeout_seconds,
     )
     async with sessions() as session:

@@ -1,4 +1,8 @@
-"""The audit log: who did what, to which object, for which firm."""
+"""The audit log: who did what, to which object, for which firm.
+
+Append-only and hash-chained by the database (migration 0003_security): each row stores the hash of
+the one before it and of its own canonical content, so `verify_chain` finds any edit or deletion.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,3 +71,91 @@ async def list_entries(
         query = query.where(AuditEntry.object_type == "task", AuditEntry.object_id == str(task_id))
     query = query.order_by(AuditEntry.id).limit(limit).offset(offset)
     return (await session.execute(query)).scalars().all()
+
+
+async def export_entries(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    engagement_id: uuid.UUID | None = None,
+    firm_id: uuid.UUID | None = None,
+) -> Sequence[AuditEntry]:
+    """One engagement's or one firm's whole trail, in chain order, for a client's audit."""
+    query = select(AuditEntry).where(scope.filter(AuditEntry.firm_id))
+    if engagement_id is not None:
+        query = query.where(AuditEntry.engagement_id == engagement_id)
+    if firm_id is not None:
+        query = query.where(AuditEntry.firm_id == firm_id)
+    return (await session.execute(query.order_by(AuditEntry.id))).scalars().all()
+
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of re-walking the chain: `broken_id` is the first entry that does not hold."""
+
+    checked: int
+    head_id: int | None
+    head_hash: str | None
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+async def verify_chain(
+    session: AsyncSession, *, anchor: tuple[int, str] | None = None, batch: int = 5000
+) -> ChainReport:
+    """Recompute every entry's hash (with the database's own `audit_entry_hash`) and link.
+
+    An edited entry no longer matches its hash; a deleted one leaves its successor pointing at a
+    hash that is not its predecessor's. Deleting the newest entries is only caught against an
+    exported head: pass an earlier run's head as `anchor` (id, hash) and it must still be there.
+    """
+    previous = GENESIS
+    checked = 0
+    head_id: int | None = None
+    last_id = 0
+    query = text(
+        "SELECT a.id, a.prev_hash, a.hash, audit_entry_hash(a) AS expected "
+        "FROM audit_log a WHERE a.id > :after ORDER BY a.id LIMIT :batch"
+    )
+    while True:
+        rows = (await session.execute(query, {"after": last_id, "batch": batch})).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.prev_hash != previous:
+                return ChainReport(
+                    checked,
+                    head_id,
+                    previous,
+                    row.id,
+                    "does not link to the entry before it "
+                    "(an entry before it was deleted or edited)",
+                )
+            if row.hash != row.expected:
+                return ChainReport(
+                    checked,
+                    head_id,
+                    previous,
+                    row.id,
+                    "its content does not match its hash (the entry was edited)",
+                )
+            if anchor is not None and row.id == anchor[0] and row.hash != anchor[1]:
+                return ChainReport(
+                    checked, head_id, previous, row.id, "differs from the anchored head"
+                )
+            previous = row.hash
+            head_id = row.id
+            checked += 1
+        last_id = rows[-1].id
+    if anchor is not None and (head_id is None or head_id < anchor[0]):
+        return ChainReport(
+            checked, head_id, previous, anchor[0], "is gone: the newest entries were deleted"
+        )
+    return ChainReport(checked, head_id, previous if head_id is not None else None)

@@ -105,6 +105,15 @@ async def set_status(
     )
 
 
+async def set_hold(session: AsyncSession, engagement_id: uuid.UUID, on_hold: bool) -> None:
+    status = EngagementStatus.ON_HOLD if on_hold else EngagementStatus.RUNNING
+    await session.execute(
+        update(Engagement)
+        .where(Engagement.id == engagement_id, Engagement.status.in_(["running", "on_hold"]))
+        .values(status=status, updated_at=func.now())
+    )
+
+
 async def set_current_step(session: AsyncSession, engagement_id: uuid.UUID, step_id: str) -> None:
     await session.execute(
         update(Engagement)

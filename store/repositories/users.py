@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,3 +35,23 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def get_by_username(session: AsyncSession, username: str) -> User | None:
     query = select(User).where(User.username == username)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_all(session: AsyncSession, *, limit: int = 200, offset: int = 0) -> Sequence[User]:
+    query = select(User).order_by(User.username).limit(limit).offset(offset)
+    return (await session.execute(query)).scalars().all()
+
+
+async def set_active(session: AsyncSession, user: User, active: bool) -> None:
+    """Disabling also bumps the token version, so every token already issued stops working."""
+    if user.active and not active:
+        user.token_version += 1
+    user.active = active
+    await session.flush()
+
+
+async def set_password(session: AsyncSession, user: User, password_hash: str) -> None:
+    """A new password revokes every token issued before it (the token version moves on)."""
+    user.password_hash = password_hash
+    user.token_version += 1
+    await session.flush()

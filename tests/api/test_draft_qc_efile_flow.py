@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from domain.enums import Role
 from tests.harness import GOOD_DRAFT, Stack
 
 
@@ -22,6 +23,20 @@ async def _draft(
         json={"outcome": "done", "output": {**GOOD_DRAFT, **changes}},
     )
     return dict(done.json())
+
+
+async def _approve(stack: Stack, engagement_id: str, visit: int = 1) -> None:
+    """The firm's partner signs off the filing (the attorney gate before e-filing)."""
+    approval = await stack.wait_for_task(engagement_id, "attorney_approval", "paula", visit=visit)
+    assert approval["kind"] == "approval"
+    if visit == 1:
+        claimed = (await stack.call("POST", "/tasks/claim-next", "paula", 200)).json()
+        assert claimed["id"] == approval["id"]
+    else:  # a re-approval goes straight back to the partner who approved before
+        assert approval["assignee_id"] == stack.user_ids["paula"]
+    await stack.call(
+        "POST", f"/tasks/{approval['id']}/complete", "paula", 200, json={"outcome": "approved"}
+    )
 
 
 async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack: Stack) -> None:
@@ -62,11 +77,13 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     await stack.call(
         "POST", f"/tasks/{qc2['id']}/complete", "dana", 200, json={"outcome": "approved"}
     )
+    await _approve(stack, engagement_id)
 
     done = await stack.wait_for_status(engagement_id, "completed", "maria")
     steps = {s["id"]: s for s in done["steps"]}
-    assert [steps[s]["status"] for s in ("draft", "qc", "efile")] == ["completed"] * 3
+    assert {s["status"] for s in done["steps"]} == {"completed"}
     assert steps["draft"]["visits"] == 2 and steps["qc"]["visits"] == 2
+    assert steps["redaction_scan"]["visits"] == 2 and steps["attorney_approval"]["visits"] == 1
     filed = [
         e for e in done["timeline"] if e["type"] == "step.completed" and e["step_id"] == "efile"
     ]
@@ -81,6 +98,7 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
         ("task.completed", stack.user_ids["dana"]),
         ("task.completed", stack.user_ids["carlos"]),
         ("task.completed", stack.user_ids["dana"]),
+        ("task.completed", stack.user_ids["paula"]),  # the approver is recorded
     ]
     assert trail[0]["action"] == "engagement.created"
     assert trail[0]["actor_id"] == stack.user_ids["maria"]
@@ -98,6 +116,7 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     await stack.call(
         "POST", f"/tasks/{qc['id']}/complete", "quinn", 200, json={"outcome": "approved"}
     )
+    await _approve(stack, engagement_id)
 
     rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
     assert rework["assignee_id"] == stack.user_ids["carlos"]
@@ -112,6 +131,7 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     await stack.call(
         "POST", f"/tasks/{qc2['id']}/complete", "quinn", 200, json={"outcome": "approved"}
     )
+    await _approve(stack, engagement_id, visit=2)
     await stack.wait_for_status(engagement_id, "completed", "maria")
     await stack.record_history(engagement_id, "draft-qc-efile-court-rejection")
 
@@ -273,3 +293,60 @@ async def test_cancel_closes_open_tasks_and_keeps_the_audit_trail(stack: Stack) 
         "POST", f"/engagements/{engagement_id}/cancel", "maria", 409, json={"reason": "again"}
     )
     await stack.record_history(engagement_id, "draft-qc-efile-cancelled")
+
+
+async def test_only_a_partner_of_the_firm_may_approve_the_filing(stack: Stack) -> None:
+    engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
+    await stack.wait_for_task(engagement_id, "draft", "carlos")
+    await stack.call("POST", "/tasks/claim-next", "carlos", 200)
+    await _draft(stack, "carlos", engagement_id)
+    qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
+    await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
+    await stack.call(
+        "POST", f"/tasks/{qc['id']}/complete", "quinn", 200, json={"outcome": "approved"}
+    )
+    approval = await stack.wait_for_task(engagement_id, "attorney_approval", "maria")
+
+    # Clerks and managers never receive it and cannot take it; another firm's partner cannot see it.
+    assert (await stack.call("POST", "/tasks/claim-next", "dana")).status_code == 204
+    await stack.call("POST", f"/tasks/{approval['id']}/claim", "dana", 403)
+    await stack.call("POST", f"/tasks/{approval['id']}/claim", "maria", 403)
+    other_firm = await stack.create_firm("maria", name="Other Firm LLP")
+    await stack.add_user("otto", Role.PARTNER, firm=other_firm)
+    await stack.call("POST", f"/tasks/{approval['id']}/claim", "otto", 404)
+    assert (await stack.call("POST", "/tasks/claim-next", "otto")).status_code == 204
+
+    await stack.call("POST", f"/tasks/{approval['id']}/claim", "paula", 200)
+    refused = await stack.call(
+        "POST",
+        f"/tasks/{approval['id']}/complete",
+        "paula",
+        422,
+        json={"outcome": "changes_requested"},
+    )
+    assert "needs a reason" in refused.json()["detail"]
+    await stack.call(
+        "POST",
+        f"/tasks/{approval['id']}/complete",
+        "paula",
+        200,
+        json={"outcome": "changes_requested", "note": "cite the scheduling order"},
+    )
+    rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
+    assert rework["assignee_id"] == stack.user_ids["carlos"]
+
+
+async def test_identifiers_found_by_the_redaction_scan_send_the_draft_back(stack: Stack) -> None:
+    engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
+    await stack.wait_for_task(engagement_id, "draft", "carlos")
+    await stack.call("POST", "/tasks/claim-next", "carlos", 200)
+    await _draft(
+        stack, "carlos", engagement_id, document_title="Declaration of J. Doe, SSN 123-45-6789"
+    )
+    rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
+    assert rework["assignee_id"] == stack.user_ids["carlos"]
+    detail = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
+    scan = next(e for e in detail["timeline"] if e["step_id"] == "redaction_scan")
+    assert scan["detail"]["outcome"] == "flagged"
+    assert scan["detail"]["findings"] == [{"kind": "ssn", "last4": "6789"}]
+    assert "123-45" not in str(detail["timeline"])  # the finding never echoes the identifier

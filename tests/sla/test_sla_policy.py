@@ -72,9 +72,10 @@ def test_escalation_needs_a_queue_to_move_to() -> None:
         Escalation(at=0.9, action="move_queue")
 
 
-def test_escalation_needs_someone_to_reassign_to() -> None:
-    with pytest.raises(ValueError, match="needs 'to'"):
-        Escalation(at="breach", action="reassign")
+def test_reassign_without_a_target_means_back_to_the_queue() -> None:
+    escalation = Escalation(at="breach", action="reassign")
+    assert escalation.to is None
+    assert escalation.fraction == 1.0
 
 
 def test_escalation_refuses_a_non_positive_fraction() -> None:

@@ -48,6 +48,7 @@ async def test_engagement_survives_a_killed_worker_without_duplicates(settings: 
         await stack.add_user("carlos", Role.CLERK, ["drafting"])
         await stack.add_user("quinn", Role.CLERK, ["qc"])
         firm_id = await stack.create_firm("maria")
+        await stack.add_user("paula", Role.PARTNER, firm=firm_id)
 
         with worker_process(settings) as first:
             engagement_id = await stack.create_engagement("maria", firm_id)
@@ -74,9 +75,18 @@ async def test_engagement_survives_a_killed_worker_without_duplicates(settings: 
         with worker_process(settings):
             response = await completion
             assert response.status_code == 200, response.text
+            approval = await stack.wait_for_task(engagement_id, "attorney_approval", "paula")
+            await stack.call("POST", f"/tasks/{approval['id']}/claim", "paula", 200)
+            await stack.call(
+                "POST",
+                f"/tasks/{approval['id']}/complete",
+                "paula",
+                200,
+                json={"outcome": "approved"},
+            )
             detail = await stack.wait_for_status(engagement_id, "completed", "maria", timeout=60)
 
-    assert [s["status"] for s in detail["steps"]] == ["completed", "completed", "completed"]
+    assert {s["status"] for s in detail["steps"]} == {"completed"}
     engine = create_async_engine(settings.database_url)
     async with engine.connect() as connection:
         per_step = (
@@ -100,9 +110,10 @@ async def test_engagement_survives_a_killed_worker_without_duplicates(settings: 
             )
         ).all()
     await engine.dispose()
-    assert dict(per_step) == {"draft": 1, "qc": 1}
+    assert dict(per_step) == {"draft": 1, "qc": 1, "attorney_approval": 1}
     duplicated = [row for row, n in Counter(audit_rows).items() if n > 1]
     assert duplicated == []
-    assert Counter(a for a, _ in audit_rows)["task.completed"] == 2
-    assert Counter(events)[("step.completed", "efile")] == 1
-    assert Counter(events)[("engagement.completed", None)] == 1
+    assert Counter(a for a, _ in audit_rows)["task.completed"] == 3
+    event_counts = Counter((row.type, row.step_id) for row in events)
+    assert event_counts[("step.completed", "efile")] == 1
+    assert event_counts[("engagement.completed", None)] == 1

@@ -1,0 +1,299 @@
+"""The built-in automated steps named in domain/activity_catalog.py.
+
+Each is deterministic for its input (a retry gives the same answer) and returns exactly the
+outcomes its catalog entry declares. They work on the engagement's inputs and the latest output
+of every earlier step; real integrations (a DMS, a citator, a mail house) replace them behind the
+same activity names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from temporalio import activity
+
+from domain.messages import AutomatedStepInput, AutomatedStepResult
+from sla import compute_court_deadline
+
+# FRCP 5.2(a) identifiers (domain.md §2.1): SSN/TIN, full birth dates, financial-account numbers.
+_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+_TIN = re.compile(r"\b\d{2}-\d{7}\b")
+_BIRTH_DATE = re.compile(
+    r"\b(?:DOB|date of birth|born)\W{0,3}(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})", re.I
+)
+_ACCOUNT = re.compile(r"\b(?:account|acct)\W{0,5}(?:no\.?|number|#)?\W{0,3}(\d{8,17})\b", re.I)
+_REPORTER = re.compile(
+    r"\b\d{1,4} "  # volume
+    r"(?:U\.S\.|S\. ?Ct\.|F\.(?:2d|3d|4th)?|F\. Supp\.(?: 2d| 3d)?|[A-Z][a-z.]*\d?d?)"  # reporter
+    r" \d{1,5}\b"  # first page
+)
+_URGENT_WORDS = ("urgent", "emergency", "tro", "deadline", "hearing", "court order", "sanction")
+_SPAM_WORDS = ("unsubscribe", "lottery", "winner", "crypto", "viagra")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _find_lists(value: Any, key: str) -> list[Any]:
+    """Every list stored under `key` anywhere in `value`, flattened."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name == key and isinstance(item, list):
+                found.extend(item)
+            else:
+                found.extend(_find_lists(item, key))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_find_lists(item, key))
+    return found
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:10].upper()
+
+
+def _everything(step: AutomatedStepInput) -> dict[str, Any]:
+    return {"inputs": step.inputs, "outputs": step.outputs}
+
+
+def redaction_scan(step: AutomatedStepInput) -> AutomatedStepResult:
+    findings: list[dict[str, str]] = []
+    for text in _strings(_everything(step)):
+        for kind, pattern in (
+            ("ssn", _SSN),
+            ("tin", _TIN),
+            ("birth_date", _BIRTH_DATE),
+            ("financial_account", _ACCOUNT),
+        ):
+            for match in pattern.finditer(text):
+                shown = match.group(0)
+                findings.append({"kind": kind, "last4": shown[-4:]})  # never echo the identifier
+    if findings:
+        return AutomatedStepResult(
+            outcome="flagged", detail={"findings": findings[:50], "count": len(findings)}
+        )
+    return AutomatedStepResult(outcome="clean", detail={"count": 0})
+
+
+def citation_check(step: AutomatedStepInput) -> AutomatedStepResult:
+    authorities = _find_lists(step.outputs, "authorities") or _find_lists(step.outputs, "citations")
+    problems: list[str] = []
+    for number, authority in enumerate(authorities, start=1):
+        citation = authority.get("citation", "") if isinstance(authority, dict) else str(authority)
+        if not _REPORTER.search(citation):
+            problems.append(f"authority {number}: {citation[:60]!r} is not a reporter citation")
+        if (
+            isinstance(authority, dict)
+            and authority.get("quoted")
+            and not authority.get("pin_cite")
+        ):
+            problems.append(f"authority {number}: a quotation needs a pin cite")
+        if isinstance(authority, dict) and authority.get("negative_treatment"):
+            problems.append(f"authority {number}: negative citator treatment")
+    if problems:
+        return AutomatedStepResult(outcome="problems", detail={"problems": problems})
+    return AutomatedStepResult(outcome="verified", detail={"authorities": len(authorities)})
+
+
+def completeness_check(step: AutomatedStepInput) -> AutomatedStepResult:
+    """Every bill needs a record of the same provider and date of service, and vice versa."""
+
+    def keys(rows: list[Any]) -> set[tuple[str, str]]:
+        return {
+            (str(r.get("provider", "")), str(r.get("date_of_service", "")))
+            for r in rows
+            if isinstance(r, dict)
+        }
+
+    bills = keys(_find_lists(_everything(step), "bills"))
+    records = keys(_find_lists(_everything(step), "records"))
+    missing_records = sorted(bills - records)
+    missing_bills = sorted(records - bills) if bills else []
+    if missing_records or missing_bills:
+        return AutomatedStepResult(
+            outcome="incomplete",
+            detail={
+                "bills_without_records": missing_records,
+                "records_without_bills": missing_bills,
+            },
+        )
+    return AutomatedStepResult(outcome="complete", detail={"matched": len(bills)})
+
+
+def invoice_generate(step: AutomatedStepInput) -> AutomatedStepResult:
+    """A LEDES 1998B file (domain.md §5.1): header line, 24 pipe-delimited fields, `[]` ends."""
+    entries = _find_lists(_everything(step), "time_entries") or _find_lists(
+        _everything(step), "entries"
+    )
+    header = (
+        "LEDES1998B[]\nINVOICE_DATE|INVOICE_NUMBER|CLIENT_ID|LAW_FIRM_MATTER_ID|INVOICE_TOTAL|"
+        "BILLING_START_DATE|BILLING_END_DATE|INVOICE_DESCRIPTION|LINE_ITEM_NUMBER|EXP/FEE/INV_ADJ_TYPE|"
+        "LINE_ITEM_NUMBER_OF_UNITS|LINE_ITEM_ADJUSTMENT_AMOUNT|LINE_ITEM_TOTAL|LINE_ITEM_DATE|"
+        "LINE_ITEM_TASK_CODE|LINE_ITEM_EXPENSE_CODE|LINE_ITEM_ACTIVITY_CODE|TIMEKEEPER_ID|"
+        "LINE_ITEM_DESCRIPTION|LAW_FIRM_ID|LINE_ITEM_UNIT_COST|TIMEKEEPER_NAME|"
+        "TIMEKEEPER_CLASSIFICATION|CLIENT_MATTER_ID[]"
+    )
+    total = Decimal("0")
+    lines: list[list[str]] = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            continue
+        hours = Decimal(str(entry.get("hours", 0)))
+        rate = Decimal(str(entry.get("rate", 0)))
+        amount = (hours * rate).quantize(Decimal("0.01"))
+        total += amount
+        lines.append(
+            [
+                str(number),
+                "F",
+                str(hours),
+                "0",
+                str(amount),
+                str(entry.get("date", "")),
+                str(entry.get("task_code", "")),
+                "",
+                str(entry.get("activity_code", "")),
+                str(entry.get("timekeeper_id", "")),
+                str(entry.get("description", ""))[:200],
+                "",
+                str(rate),
+                str(entry.get("timekeeper_name", "")),
+                str(entry.get("timekeeper_classification", "")),
+            ]
+        )
+    invoice_number = f"INV-{_digest(step.attempt_key)}"
+    return AutomatedStepResult(
+        outcome="generated",
+        detail={
+            "format": "LEDES1998B",
+            "invoice_number": invoice_number,
+            "lines": len(lines),
+            "total": str(total),
+            "header": header.splitlines()[0],
+        },
+    )
+
+
+def conflict_check(step: AutomatedStepInput) -> AutomatedStepResult:
+    """Party names against the names this deployment lists as adverse (step params)."""
+    known = {name.casefold() for name in step.params.get("adverse_parties", [])}
+    parties = [
+        p
+        for key in ("client_name", "adverse_parties", "parties", "counterparty", "insured_name")
+        for p in _strings(step.inputs.get(key))
+    ]
+    hits = sorted({p for p in parties if p.casefold() in known})
+    if hits:
+        return AutomatedStepResult(outcome="conflict", detail={"hits": len(hits)})
+    return AutomatedStepResult(outcome="clear", detail={"searched": len(parties)})
+
+
+def deadline_compute(step: AutomatedStepInput) -> AutomatedStepResult:
+    trigger = step.inputs.get("trigger_date")
+    days = step.inputs.get("days") or step.params.get("days")
+    if trigger and days:
+        deadline = compute_court_deadline(
+            date.fromisoformat(str(trigger)),
+            int(days),
+            step.inputs.get("direction", "after"),
+            step.inputs.get("jurisdiction", "US-FED"),
+            step.inputs.get("service"),
+        )
+        return AutomatedStepResult(
+            outcome="computed",
+            detail={
+                "deadline": deadline.deadline.isoformat(),
+                "explanation": deadline.explanation,
+                "rules": deadline.rule_citations,
+            },
+        )
+    return AutomatedStepResult(
+        outcome="computed", detail={"rule": step.params.get("rule", "manual")}
+    )
+
+
+def send_document(step: AutomatedStepInput) -> AutomatedStepResult:
+    method = str(step.params.get("method", "portal"))
+    return AutomatedStepResult(
+        outcome="sent", detail={"method": method, "tracking": f"SND-{_digest(step.attempt_key)}"}
+    )
+
+
+def email_classify(step: AutomatedStepInput) -> AutomatedStepResult:
+    text = " ".join(_strings(step.inputs)).casefold()
+    if any(word in text for word in _SPAM_WORDS):
+        return AutomatedStepResult(outcome="spam")
+    if any(word in text for word in _URGENT_WORDS):
+        return AutomatedStepResult(outcome="urgent")
+    return AutomatedStepResult(outcome="routine")
+
+
+def privilege_log_generate(step: AutomatedStepInput) -> AutomatedStepResult:
+    privileged = [
+        c
+        for c in _find_lists(step.outputs, "documents")
+        if isinstance(c, dict) and c.get("privilege") not in (None, "none", "not_privileged")
+    ]
+    return AutomatedStepResult(outcome="generated", detail={"entries": len(privileged)})
+
+
+def exhibit_stamp(step: AutomatedStepInput) -> AutomatedStepResult:
+    count = int(step.inputs.get("page_count") or len(_find_lists(step.outputs, "documents")) or 1)
+    prefix = str(step.params.get("prefix", "DF"))
+    return AutomatedStepResult(
+        outcome="stamped",
+        detail={
+            "mode": step.params.get("mode", "bates"),
+            "first": f"{prefix}{1:06d}",
+            "last": f"{prefix}{count:06d}",
+        },
+    )
+
+
+def archive(step: AutomatedStepInput) -> AutomatedStepResult:
+    return AutomatedStepResult(
+        outcome="archived", detail={"archive_id": f"ARC-{_digest(step.engagement_id)}"}
+    )
+
+
+STEPS: dict[str, Callable[[AutomatedStepInput], AutomatedStepResult]] = {
+    "redaction_scan": redaction_scan,
+    "citation_check": citation_check,
+    "completeness_check": completeness_check,
+    "invoice_generate": invoice_generate,
+    "conflict_check": conflict_check,
+    "deadline_compute": deadline_compute,
+    "send_document": send_document,
+    "email_classify": email_classify,
+    "privilege_log_generate": privilege_log_generate,
+    "exhibit_stamp": exhibit_stamp,
+    "archive": archive,
+}
+
+
+def _as_activity(
+    name: str, run: Callable[[AutomatedStepInput], AutomatedStepResult]
+) -> Callable[..., Any]:
+    @activity.defn(name=name)
+    async def step_activity(step: AutomatedStepInput) -> AutomatedStepResult:
+        return run(step)
+
+    return step_activity
+
+
+def automated_step_activities() -> list[Callable[..., Any]]:
+    return [_as_activity(name, run) for name, run in STEPS.items()]

@@ -1,0 +1,129 @@
+"""What happens when a task's SLA clock reaches a threshold: state, timeline, escalation, outbox.
+
+Each write is idempotent (keyed by task, threshold kind and fraction), so a retried activity
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from temporalio import activity
+
+from domain.messages import (
+    ACT_SLA_RESCHEDULE,
+    ACT_SLA_THRESHOLD,
+    SlaRescheduleInput,
+    SlaThresholdInput,
+)
+from store.db import SessionFactory
+from store.repositories import audit, engagements, task_sla, users
+from store.repositories.audit import AuditRecord
+
+log = structlog.get_logger(__name__)
+
+_EVENT = {"warning": "sla.warning", "breach": "sla.breached", "escalation": "sla.escalated"}
+_STATE = {"warning": "at_risk", "breach": "breached"}
+
+
+class SlaActivities:
+    def __init__(self, sessions: SessionFactory, notify_partners: bool = True) -> None:
+        self._sessions = sessions
+        # Partners see breaches of their firm's work when the contract says so (settings).
+        self._notify_partners = notify_partners
+
+    @activity.defn(name=ACT_SLA_THRESHOLD)
+    async def sla_threshold_reached(self, params: SlaThresholdInput) -> None:
+        task_id = uuid.UUID(params.task_id)
+        engagement_id = uuid.UUID(params.engagement_id)
+        firm_id = uuid.UUID(params.firm_id)
+        key = f"task:{task_id}:sla:{params.kind}:{params.fraction:g}:{params.action or ''}"
+        detail: dict[str, Any] = {
+            "task_id": str(task_id),
+            "fraction": params.fraction,
+            "due_at": params.due_at.isoformat(),
+        }
+        async with self._sessions.begin() as session:
+            if params.kind in _STATE:
+                await task_sla.set_state(session, task_id, _STATE[params.kind])
+            if params.action:
+                detail["action"] = params.action
+                detail.update(await self._escalate(session, params, task_id, key))
+            if params.kind == "breach" and not params.action:
+                await self._notify(session, params, task_id, f"{key}:notify", "sla.breached")
+            await engagements.add_event(
+                session,
+                key=key,
+                engagement_id=engagement_id,
+                firm_id=firm_id,
+                type_=_EVENT[params.kind],
+                step_id=params.step_id,
+                actor_id=None,
+                detail=detail,
+                at=params.at,
+            )
+            await audit.record(
+                session,
+                AuditRecord(
+                    action=_EVENT[params.kind],
+                    object_type="task",
+                    object_id=str(task_id),
+                    engagement_id=engagement_id,
+                    firm_id=firm_id,
+                    detail=detail,
+                    dedupe_key=key,
+                ),
+            )
+        log.info("sla.threshold", task_id=str(task_id), kind=params.kind, action=params.action)
+
+    async def _escalate(
+        self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str
+    ) -> dict[str, Any]:
+        if params.action == "raise_priority":
+            await task_sla.raise_priority(session, task_id)
+            return {}
+        if params.action == "move_queue" and params.queue:
+            await task_sla.move_queue(session, task_id, params.queue)
+            return {"queue": params.queue}
+        if params.action == "reassign":
+            # `to` names a user; anything else (e.g. "queue") returns the task to its queue.
+            target = await users.get_by_username(session, params.to) if params.to else None
+            await task_sla.return_to_queue(session, task_id)
+            if target is not None:
+                await task_sla.assign_to(session, task_id, target.id)
+            return {"to": params.to}
+        await self._notify(session, params, task_id, f"{key}:notify", "sla.escalated")
+        return {}
+
+    async def _notify(
+        self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str, kind: str
+    ) -> None:
+        recipients = ["manager", "partner"] if self._notify_partners else ["manager"]
+        await task_sla.notify(
+            session,
+            dedupe_key=key,
+            kind=kind,
+            firm_id=uuid.UUID(params.firm_id),
+            engagement_id=uuid.UUID(params.engagement_id),
+            task_id=task_id,
+            recipients=recipients,
+            payload={
+                "step_id": params.step_id,
+                "fraction": params.fraction,
+                "due_at": params.due_at.isoformat(),
+                "kind": params.kind,
+            },
+        )
+
+    @activity.defn(name=ACT_SLA_RESCHEDULE)
+    async def sla_reschedule(self, params: SlaRescheduleInput) -> None:
+        async with self._sessions.begin() as session:
+            await task_sla.reschedule(
+                session, uuid.UUID(params.task_id), params.due_at, params.warn_at, params.sla_state
+            )
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.sla_threshold_reached, self.sla_reschedule]

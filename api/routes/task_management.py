@@ -1,0 +1,173 @@
+"""Manager tools on tasks: assign or reassign to a named clerk, bulk reassign, change priority."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import Principal, SessionDep, require
+from api.permissions import Permission
+from api.routes.tasks import _audit, _detail, _visible, check_queue_rules
+from api.schemas import AssignIn, Request, TaskDetail
+from domain.enums import Priority, Role, TaskStatus
+from domain.errors import DomainError, ErrorType
+from store.models import Task, User
+from store.repositories import tasks, users
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+class BulkReassignIn(Request):
+    task_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    assignee: uuid.UUID | str = Field(description="user id or username")
+    reason: str | None = Field(default=None, max_length=2000)
+    dry_run: bool = Field(default=False, description="check every item, change nothing")
+
+
+class BulkItem(BaseModel):
+    task_id: uuid.UUID
+    result: Literal["reassigned", "would_reassign", "refused"]
+    detail: str | None = None
+
+
+class BulkReassignOut(BaseModel):
+    dry_run: bool
+    assignee_id: uuid.UUID
+    items: list[BulkItem]
+
+
+class PriorityIn(Request):
+    priority: Priority
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+async def find_user(session: AsyncSession, ref: uuid.UUID | str) -> User | None:
+    if isinstance(ref, uuid.UUID):
+        return await users.get(session, ref)
+    try:
+        return await users.get(session, uuid.UUID(ref))
+    except ValueError:
+        return await users.get_by_username(session, ref)
+
+
+async def _assignee(session: AsyncSession, ref: uuid.UUID | str) -> User:
+    user = await find_user(session, ref)
+    if user is None or not user.active:
+        raise HTTPException(status_code=422, detail="assignee: no such active user")
+    if user.role not in (Role.CLERK, Role.MANAGER):
+        raise HTTPException(status_code=422, detail=f"assignee: a {user.role} does not work tasks")
+    if user.availability != "available":
+        raise DomainError(
+            ErrorType.CONFLICT, f"{user.username} is {user.availability}: pick an available clerk"
+        )
+    return user
+
+
+async def _refusal(session: AsyncSession, task: Task, assignee: User) -> str | None:
+    """Why `assignee` may not be given `task`, or None."""
+    if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+        return f"task is {task.status}; only open or claimed tasks can be assigned"
+    if task.kind == "approval":
+        return "approval tasks go to the firm's partners, not to staff"
+    if assignee.id in task.excluded_user_ids:
+        return "separation of duties: the assignee did an earlier step this task checks"
+    if task.skill and task.skill not in assignee.skills:
+        return f"assignee lacks the skill {task.skill!r}"
+    try:
+        await check_queue_rules(session, task, tuple(assignee.skills))
+    except DomainError as error:
+        return error.detail
+    return None
+
+
+async def _give(
+    session: AsyncSession, principal: Principal, task: Task, assignee: User, reason: str | None
+) -> bool:
+    previous = task.assignee_id
+    if not await tasks.assign(session, task, assignee.id):
+        return False
+    await _audit(
+        session,
+        principal,
+        task,
+        "task.assigned",
+        assignee_id=str(assignee.id),
+        previous_assignee_id=str(previous) if previous else None,
+        generation=task.generation + 1,
+        reason=reason,
+    )
+    return True
+
+
+@router.post("/{task_id}/assign", response_model=TaskDetail)
+async def assign_task(
+    task_id: uuid.UUID,
+    body: AssignIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
+) -> TaskDetail:
+    """Assign or reassign to a named, available clerk; the previous holder's claim is fenced."""
+    task = await _visible(session, task_id, principal)
+    assignee = await _assignee(session, body.assignee)
+    refusal = await _refusal(session, task, assignee)
+    if refusal is not None:
+        if refusal.startswith("separation"):
+            raise DomainError(ErrorType.SEPARATION_OF_DUTIES, refusal)
+        status = 409 if refusal.startswith("task is") else 422
+        raise HTTPException(status_code=status, detail=refusal)
+    if not await _give(session, principal, task, assignee, body.reason):
+        raise HTTPException(status_code=409, detail="the task changed meanwhile; try again")
+    return _detail(await _visible(session, task_id, principal))
+
+
+@router.post("/bulk-reassign", response_model=BulkReassignOut)
+async def bulk_reassign(
+    body: BulkReassignIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
+) -> BulkReassignOut:
+    """Reassign many tasks to one clerk, item by item; `dry_run` reports and changes nothing."""
+    assignee = await _assignee(session, body.assignee)
+    items: list[BulkItem] = []
+    for task_id in dict.fromkeys(body.task_ids):  # once each, in the order given
+        task = await tasks.get(session, task_id, principal.scope)
+        if task is None:
+            items.append(BulkItem(task_id=task_id, result="refused", detail="task not found"))
+            continue
+        refusal = await _refusal(session, task, assignee)
+        if refusal is not None:
+            items.append(BulkItem(task_id=task_id, result="refused", detail=refusal))
+        elif body.dry_run:
+            items.append(BulkItem(task_id=task_id, result="would_reassign"))
+        elif await _give(session, principal, task, assignee, body.reason):
+            items.append(BulkItem(task_id=task_id, result="reassigned"))
+        else:
+            items.append(BulkItem(task_id=task_id, result="refused", detail="changed meanwhile"))
+    return BulkReassignOut(dry_run=body.dry_run, assignee_id=assignee.id, items=items)
+
+
+@router.post("/{task_id}/priority", response_model=TaskDetail)
+async def change_priority(
+    task_id: uuid.UUID,
+    body: PriorityIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
+) -> TaskDetail:
+    task = await _visible(session, task_id, principal)
+    previous = Priority.from_rank(task.priority)
+    if not await tasks.set_priority(session, task, body.priority.rank):
+        raise HTTPException(status_code=409, detail=f"task is {task.status}; it is not queued")
+    await _audit(
+        session,
+        principal,
+        task,
+        "task.priority_changed",
+        priority=body.priority,
+        previous=previous,
+        reason=body.reason,
+    )
+    return _detail(await _visible(session, task_id, principal))

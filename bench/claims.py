@@ -1,0 +1,527 @@
+"""Claims benchmark: N clerks doing claim -> complete against a big task table.
+
+    python -m bench.claims                       # 1,000,000 rows, 32 clerks, 30 s per phase
+    python -m bench.claims --seconds 5 --rows 100000 --repeat 1   # a quick look
+
+Self-contained: a private PostgreSQL (cli/devstack/postgres.py) on a temporary home, migrated by
+the project's Alembic revisions, seeded with `INSERT … SELECT generate_series` (90 % completed
+history, open work over `--queues` queues). Each phase runs on a fresh clone of the seeded database:
+
+- `repo`    store.repositories.tasks.claim_next (what the API calls), then a fenced completion;
+- `api`     POST /api/v1/tasks/claim-next on a real uvicorn server in a subprocess (authentication,
+            audit row and JSON included); the completion is the repository-level fenced
+            completion, because this benchmark is about claims, not Temporal Updates;
+- `naive`   one query over all queues (`queue = ANY(…) ORDER BY priority, due_at LIMIT 1 FOR UPDATE
+            SKIP LOCKED`), the design the issue compares against;
+- `window`  the lock-free candidate-window alternative to claim_next (see its docstring),
+            reported for the record;
+- `repo@small` the `repo` phase again on a `--small-rows` table.
+
+A completion also inserts the engagement's next open task (what the workflow would do), so queue
+depth stays steady and the small table does not run dry. A double claim is a task id handed out
+twice in one phase; a fence failure is a completion refused because the claim was no longer held.
+Prints a table and writes bench/results/claims-<utc time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench.claims_seed import FIRM_ID, PASSWORD, Seeded, seed
+from cli.bootstrap import migrate_and_sync
+from cli.devstack.ports import free_port
+from cli.devstack.postgres import PrivatePostgres
+from core.settings import Settings
+from store.db import SessionFactory, make_engine, make_session_factory
+from store.repositories import tasks
+from store.repositories.tasks import Claimant
+
+RESULTS = Path(__file__).parent / "results"
+
+_NEXT_TASK = text(
+    """
+    INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue, priority,
+        status, outcomes, due_at)
+    VALUES (gen_random_uuid(), :engagement, :firm, :step, :visit, 'human', 'Bench task', :queue,
+        :priority, 'open', '{done}', now() + make_interval(hours => :hours))
+    """
+)
+
+
+@dataclass
+class Clerk:
+    user_id: str
+    name: str
+    token: str = ""
+
+
+@dataclass
+class ChildResult:
+    latencies_ms: list[float] = field(default_factory=list)
+    claimed: list[str] = field(default_factory=list)
+    cycles: int = 0
+    empty: int = 0
+    fence_failures: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PhaseResult:
+    phase: str
+    rows: int
+    open_rows: int
+    seconds: float
+    clerks: int
+    claims: int
+    cycles: int
+    empty: int
+    claims_per_s: float
+    cycles_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    double_claims: int
+    fence_failures: int
+    errors: int
+    first_errors: list[str]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# ---------------------------------------------------------------------------- child processes
+
+
+async def _complete(
+    sessions: SessionFactory, clerk: Clerk, row: dict[str, Any], queues: list[str]
+) -> bool:
+    async with sessions.begin() as session:
+        done = await tasks.complete_held(
+            session, uuid.UUID(row["id"]), uuid.UUID(clerk.user_id), int(row["generation"])
+        )
+        if done:
+            await session.execute(
+                _NEXT_TASK,
+                {
+                    "engagement": row["engagement_id"],
+                    "firm": FIRM_ID,
+                    "step": f"n{row['id']}",
+                    "visit": int(row["generation"]),
+                    "queue": random.choice(queues),
+                    "priority": random.randrange(4),
+                    "hours": random.randrange(1, 72),
+                },
+            )
+    return done
+
+
+async def _claim_repo(
+    mode: str, sessions: SessionFactory, clerk: Clerk, queues: list[str]
+) -> dict[str, Any] | None:
+    claimant = Claimant(user_id=uuid.UUID(clerk.user_id), skills=("drafting", "qc"))
+    async with sessions.begin() as session:
+        if mode == "naive":
+            task = await tasks.claim_next_naive(session, claimant, queues)
+        elif mode == "window":
+            task = await tasks.claim_next_window(session, claimant, None)
+        else:
+            task = await tasks.claim_next(session, claimant, None)
+        if task is None:
+            return None
+        return {
+            "id": str(task.id),
+            "generation": task.generation,
+            "engagement_id": task.engagement_id,
+        }
+
+
+async def _claim_api(http: httpx.AsyncClient, clerk: Clerk) -> dict[str, Any] | None:
+    response = await http.post(
+        "/api/v1/tasks/claim-next", headers={"Authorization": f"Bearer {clerk.token}"}
+    )
+    if response.status_code == 204:
+        return None
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _child(
+    mode: str,
+    url: str,
+    api_base: str | None,
+    clerks: list[Clerk],
+    queues: list[str],
+    start_at: float,
+    seconds: float,
+) -> ChildResult:
+    result = ChildResult()
+    engine = make_engine(url, pool_size=len(clerks) + 1)
+    sessions = make_session_factory(engine)
+    limits = httpx.Limits(
+        max_connections=len(clerks) + 1, max_keepalive_connections=len(clerks) + 1
+    )
+    http = httpx.AsyncClient(base_url=api_base or "http://unused", limits=limits, timeout=30)
+
+    # Warm the pools so connection set-up is not measured.
+    async def warm() -> None:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+
+    await asyncio.gather(*(warm() for _ in clerks))
+    if api_base:
+        await asyncio.gather(*(http.get("/healthz") for _ in clerks))
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    end = time.perf_counter() + seconds
+
+    async def clerk_loop(clerk: Clerk) -> None:
+        while time.perf_counter() < end:
+            began = time.perf_counter()
+            try:
+                if mode == "api":
+                    row = await _claim_api(http, clerk)
+                else:
+                    row = await _claim_repo(mode, sessions, clerk, queues)
+            except Exception as error:  # a benchmark counts failures instead of stopping
+                result.errors.append(repr(error)[:300])
+                continue
+            if row is None:
+                result.empty += 1
+                await asyncio.sleep(0.005)
+                continue
+            result.latencies_ms.append((time.perf_counter() - began) * 1000)
+            result.claimed.append(row["id"])
+            try:
+                if await _complete(sessions, clerk, row, queues):
+                    result.cycles += 1
+                else:
+                    result.fence_failures += 1
+            except Exception as error:
+                result.errors.append(repr(error)[:300])
+
+    await asyncio.gather(*(clerk_loop(c) for c in clerks))
+    await http.aclose()
+    await engine.dispose()
+    return result
+
+
+def _child_main(
+    mode: str,
+    url: str,
+    api_base: str | None,
+    clerks: list[Clerk],
+    queues: list[str],
+    start_at: float,
+    seconds: float,
+    fanout: int,
+    window: int,
+) -> ChildResult:
+    tasks.CLAIM_FANOUT, tasks.CLAIM_WINDOW = fanout, window
+    return asyncio.run(_child(mode, url, api_base, clerks, queues, start_at, seconds))
+
+
+# ---------------------------------------------------------------------------- the parent
+
+
+def _run_phase(
+    phase: str,
+    mode: str,
+    url: str,
+    seeded: Seeded,
+    clerks: list[Clerk],
+    args: argparse.Namespace,
+    api_base: str | None = None,
+) -> PhaseResult:
+    procs = max(1, min(args.procs, len(clerks)))
+    groups = [clerks[i::procs] for i in range(procs)]
+    start_at = time.time() + 3.0
+    with ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool:
+        futures = [
+            pool.submit(
+                _child_main,
+                mode,
+                url,
+                api_base,
+                group,
+                seeded.queues,
+                start_at,
+                args.seconds,
+                args.fanout,
+                args.window,
+            )
+            for group in groups
+        ]
+        parts = [f.result() for f in futures]
+    latencies = [v for p in parts for v in p.latencies_ms]
+    claimed = Counter(task_id for p in parts for task_id in p.claimed)
+    errors = [e for p in parts for e in p.errors]
+    claims = sum(claimed.values())
+    cycles = sum(p.cycles for p in parts)
+    return PhaseResult(
+        phase=phase,
+        rows=seeded.rows,
+        open_rows=seeded.open_rows,
+        seconds=args.seconds,
+        clerks=len(clerks),
+        claims=claims,
+        cycles=cycles,
+        empty=sum(p.empty for p in parts),
+        claims_per_s=round(claims / args.seconds, 1),
+        cycles_per_s=round(cycles / args.seconds, 1),
+        p50_ms=round(_percentile(latencies, 0.50), 2),
+        p95_ms=round(_percentile(latencies, 0.95), 2),
+        p99_ms=round(_percentile(latencies, 0.99), 2),
+        double_claims=sum(n - 1 for n in claimed.values() if n > 1),
+        fence_failures=sum(p.fence_failures for p in parts),
+        errors=len(errors),
+        first_errors=errors[:3],
+    )
+
+
+async def _prepare(cluster: PrivatePostgres, rows: int, args: argparse.Namespace) -> Seeded:
+    name = f"bench_seed_{rows}"
+    cluster.drop_database(name)
+    url = cluster.create_database(name)
+    await migrate_and_sync(Settings(database_url=url, env="test"))
+    began = time.perf_counter()
+    seeded = await seed(url, rows=rows, queues=args.queues, clerks=args.clerks)
+    print(
+        f"seeded {rows:,} rows ({seeded.open_rows:,} open) in {time.perf_counter() - began:.1f} s"
+    )
+    return seeded
+
+
+def _clone(cluster: PrivatePostgres, rows: int, label: str) -> str:
+    name = f"bench_{label}_{uuid.uuid4().hex[:6]}"
+    return cluster.create_database(name, template=f"bench_seed_{rows}")
+
+
+class ApiServer:
+    """The real API in a uvicorn subprocess (several workers share the port)."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "DOCKETFLOW_DATABASE_URL": url,
+            "DOCKETFLOW_ENV": "test",
+            "DOCKETFLOW_LOG_LEVEL": "WARNING",
+            # Claims never reach Temporal; the lazy client is never dialled.
+            "DOCKETFLOW_TEMPORAL_ADDRESS": "127.0.0.1:1",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.api_app:app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the API server did not come up")
+
+    def tokens(self, clerks: list[Clerk]) -> None:
+        for clerk in clerks:
+            response = httpx.post(
+                f"{self.base}/api/v1/auth/token",
+                data={"username": clerk.name, "password": PASSWORD},
+                timeout=30,
+            )
+            response.raise_for_status()
+            clerk.token = response.json()["access_token"]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _print(results: list[PhaseResult]) -> None:
+    header = (
+        f"{'phase':<12} {'rows':>9} {'claims/s':>9} {'cycles/s':>9} {'p50':>7} {'p95':>7} "
+        f"{'p99':>7} {'double':>6} {'fence':>5} {'err':>4}"
+    )
+    print(header)
+    for r in results:
+        print(
+            f"{r.phase:<12} {r.rows:>9,} {r.claims_per_s:>9.1f} {r.cycles_per_s:>9.1f} "
+            f"{r.p50_ms:>7.2f} {r.p95_ms:>7.2f} {r.p99_ms:>7.2f} {r.double_claims:>6} "
+            f"{r.fence_failures:>5} {r.errors:>4}"
+        )
+
+
+def _summary(results: list[PhaseResult]) -> dict[str, Any]:
+    by: dict[str, list[PhaseResult]] = {}
+    for r in results:
+        by.setdefault(r.phase, []).append(r)
+
+    def med(phase: str, attr: str) -> float | None:
+        values = [getattr(r, attr) for r in by.get(phase, [])]
+        return round(statistics.median(values), 2) if values else None
+
+    medians = {
+        phase: {
+            a: med(phase, a) for a in ("claims_per_s", "cycles_per_s", "p50_ms", "p95_ms", "p99_ms")
+        }
+        | {"double_claims": sum(r.double_claims for r in runs), "runs": len(runs)}
+        for phase, runs in by.items()
+    }
+    repo, naive, small, api = (medians.get(p, {}) for p in ("repo", "naive", "repo@small", "api"))
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a and b else None
+
+    ratios = {
+        "repo_vs_naive": ratio(repo.get("cycles_per_s"), naive.get("cycles_per_s")),
+        "repo_1m_vs_small": ratio(repo.get("cycles_per_s"), small.get("cycles_per_s")),
+    }
+    targets = {
+        "repo_cycles_per_s>=1000": (repo.get("cycles_per_s") or 0) >= 1000,
+        "repo_p99<=50ms": (repo.get("p99_ms") or 1e9) <= 50,
+        "repo_zero_double_claims": repo.get("double_claims") == 0,
+        "repo>=4x_naive": (ratios["repo_vs_naive"] or 0) >= 4,
+        "repo_1m>=0.8x_small": (ratios["repo_1m_vs_small"] or 0) >= 0.8,
+        "api_claims_per_s>=250": (api.get("claims_per_s") or 0) >= 250,
+        "api_p99<=150ms": (api.get("p99_ms") or 1e9) <= 150,
+    }
+    return {"medians": medians, "ratios": ratios, "targets": targets}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--small-rows", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clerks", type=int, default=32)
+    parser.add_argument("--queues", type=int, default=50)
+    parser.add_argument("--procs", type=int, default=2, help="client processes the clerks share")
+    parser.add_argument("--api-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--fanout", type=int, default=tasks.CLAIM_FANOUT, help="claim_next tuning")
+    parser.add_argument("--window", type=int, default=tasks.CLAIM_WINDOW, help="claim_next tuning")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each phase (medians)")
+    parser.add_argument(
+        "--phases",
+        default="repo,api,naive,window,repo@small",
+        help="comma-separated subset of repo,api,naive,window,repo@small",
+    )
+    args = parser.parse_args(argv)
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    home = Path(tempfile.mkdtemp(prefix="docketflow-bench-"))
+    cluster = PrivatePostgres(home)
+    cluster.start()
+    results: list[PhaseResult] = []
+    try:
+        big = asyncio.run(_prepare(cluster, args.rows, args))
+        small = (
+            asyncio.run(_prepare(cluster, args.small_rows, args))
+            if "repo@small" in phases
+            else None
+        )
+        clerks = [Clerk(i, n) for i, n in zip(big.clerk_ids, big.clerk_names, strict=True)]
+        for run in range(args.repeat):
+            for phase in phases:
+                seeded = small if phase == "repo@small" else big
+                assert seeded is not None
+                url = _clone(cluster, seeded.rows, phase.replace("@", "_"))
+                mode = "repo" if phase == "repo@small" else phase
+                if mode == "api":
+                    server = ApiServer(url, args.api_workers)
+                    try:
+                        server.tokens(clerks)
+                        result = _run_phase(phase, mode, url, seeded, clerks, args, server.base)
+                    finally:
+                        server.stop()
+                else:
+                    result = _run_phase(phase, mode, url, seeded, clerks, args)
+                cluster.drop_database(url.rsplit("/", 1)[1])
+                results.append(result)
+                print(f"run {run + 1}/{args.repeat}:", end=" ")
+                _print([result])
+    finally:
+        cluster.stop()
+        # The clusters hold gigabytes at 1M rows: leave nothing behind.
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+    print("\nall runs:")
+    _print(results)
+    summary = _summary(results)
+    print("\nmedians:", json.dumps(summary["medians"], indent=1))
+    print("ratios:", summary["ratios"])
+    print("targets:", json.dumps(summary["targets"], indent=1))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"claims-{stamp}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "command": "python -m bench.claims "
+                + " ".join(argv if argv is not None else sys.argv[1:]),
+                "at": stamp,
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "load_avg": os.getloadavg(),
+                    "python": platform.python_version(),
+                },
+                "config": vars(args),
+                "runs": [asdict(r) for r in results],
+                **summary,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

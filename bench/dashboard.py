@@ -1,0 +1,336 @@
+"""Dashboard benchmark: 1,000,000 task rows, each dashboard endpoint through the API, and the SQL
+alone with and without the dashboard indexes of migration 0004_dashboard, in the same run.
+
+    .venv/bin/python bench/dashboard.py [--tasks 1000000] [--runs 60]
+
+Starts a private PostgreSQL on a temporary home (fsync off: this measures reads), migrates it,
+seeds it server-side with generate_series (ids are md5-derived UUIDs, so no lookups), then:
+- API: p50/p95 of each dashboard endpoint through the ASGI app in-process (the full stack:
+  auth, scoping, SQL, serialisation), as a partner (one firm) and as a manager (one firm, and
+  all firms where that is the default view);
+- SQL: the median of each dashboard query with the indexes, then inside a transaction that drops
+  them (rolled back), and the ratio.
+Prints the figures and writes bench/results/dashboard.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.app import create_app
+from cli.devstack.postgres import PrivatePostgres
+from core.security import hash_password
+from core.settings import Settings
+from store import migrate
+from store.db import make_engine, make_session_factory
+from store.repositories import dashboard
+from store.repositories.dashboard import GroupBy
+
+RESULTS = Path(__file__).parent / "results" / "dashboard.json"
+FIRMS = 20
+CLERKS = 60
+PASSWORD = "bench-password-123"
+DASH_INDEXES = (
+    "ix_tasks_dash_firm_completed",
+    "ix_tasks_dash_completed",
+    "ix_tasks_dash_firm_open",
+)
+TEMPLATES = (
+    "draft-qc-efile", "medical-records-demand", "document-review", "contract-review",
+    "client-intake", "legal-research", "billing-collections", "exhibit-compilation",
+)  # fmt: skip
+QUEUES = ("drafting", "qc", "records", "review", "intake", "research")
+
+
+def _seed_sql(tasks: int) -> list[str]:
+    engagements = max(tasks // 10, 1)
+    templates = "ARRAY[" + ",".join(f"'{t}'" for t in TEMPLATES) + "]"
+    queues = "ARRAY[" + ",".join(f"'{q}'" for q in QUEUES) + "]"
+    return [
+        f"""INSERT INTO firms (id, name, timezone, business_hours, holidays)
+            SELECT md5('f' || i)::uuid, 'Firm ' || i, 'America/New_York', '{{}}'::jsonb,
+                   '{{US-FED}}' FROM generate_series(0, {FIRMS - 1}) i""",
+        f"""INSERT INTO engagements (id, firm_id, template_key, template_version, title,
+                matter_ref, priority, status, inputs, court_deadline, workflow_id, created_at)
+            SELECT md5('e' || i)::uuid, md5('f' || (i % {FIRMS}))::uuid,
+                   ({templates})[1 + i % {len(TEMPLATES)}], 1, 'Engagement ' || i,
+                   'M-' || i, 'normal', CASE WHEN abs(hashint8(i)) % 400 = 0 THEN 'running'
+                        ELSE 'completed' END,
+                   '{{}}'::jsonb,
+                   CASE WHEN abs(hashint8(i)) % 400 = 0
+                        THEN now() + (i % 30) * interval '1 day' END,
+                   'engagement-' || i, now() - (i % 365) * interval '1 day'
+            FROM generate_series(0, {engagements - 1}) i""",
+        # 97% completed over the past year (about one in six late), 2% open, 1% claimed, recent.
+        f"""INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue,
+                priority, status, assignee_id, outcomes, created_at, due_at, completed_at,
+                completed_by, claimed_at)
+            SELECT md5('t' || i)::uuid, md5('e' || e)::uuid, md5('f' || (e % {FIRMS}))::uuid,
+                   'step' || (i % 5), i, 'human', 'Task ' || i, ({queues})[1 + i % {len(QUEUES)}],
+                   i % 4, s.status,
+                   CASE WHEN s.status <> 'open' THEN md5('u' || (i % {CLERKS}))::uuid END,
+                   '{{done}}', s.created, s.created + interval '1 hour' * (8 + i % 40),
+                   CASE WHEN s.status = 'completed'
+                        THEN LEAST(now(),
+                                   s.created + interval '1 minute' * ((i * 7919) % 3000))
+                   END,
+                   CASE WHEN s.status = 'completed' THEN md5('u' || (i % {CLERKS}))::uuid END,
+                   CASE WHEN s.status = 'claimed' THEN now() END
+            FROM generate_series(0::bigint, {tasks - 1}) i
+            CROSS JOIN LATERAL (SELECT i % {engagements} AS e) k
+            CROSS JOIN LATERAL (SELECT abs(hashint8(i)) % 100 AS h) r
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN r.h < 97 THEN 'completed'
+                            WHEN r.h < 99 THEN 'open' ELSE 'claimed' END AS status,
+                       CASE WHEN r.h < 97
+                            THEN now() - interval '1 second' * (abs(hashint8(-i)) % 31536000)
+                            ELSE now() - interval '1 second' * (abs(hashint8(-i)) % 864000) END
+                       AS created
+            ) s""",
+    ]
+
+
+async def _seed(sessions: Any, tasks: int) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    async with sessions.begin() as session:
+        # Indexes are built after the rows (much faster than maintaining them row by row).
+        defs = (
+            await session.execute(
+                text(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                    "WHERE i.tablename = 'tasks' AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                    "WHERE c.conindid = (i.schemaname || '.' || i.indexname)::regclass)"
+                )
+            )
+        ).all()
+        for name, _ in defs:
+            await session.execute(text(f"DROP INDEX {name}"))
+        started = time.perf_counter()
+        firms_sql, *rows_sql = _seed_sql(tasks)
+        await session.execute(text(firms_sql))
+        password = hash_password(PASSWORD)
+        await session.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, firm_id, skills) VALUES "
+                "(gen_random_uuid(), 'manager', :pw, 'manager', NULL, '{}'), "
+                "(gen_random_uuid(), 'partner', :pw, 'partner', md5('f0')::uuid, '{}')"
+            ),
+            {"pw": password},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, skills) "
+                f"SELECT md5('u' || i)::uuid, 'clerk' || i, :pw, 'clerk', '{{}}' "
+                f"FROM generate_series(0, {CLERKS - 1}) i"
+            ),
+            {"pw": password},
+        )
+        for statement in rows_sql:
+            await session.execute(text(statement))
+        timings["insert_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for _, definition in defs:
+            await session.execute(text(definition))
+        timings["index_seconds"] = time.perf_counter() - started
+    return timings
+
+
+async def _vacuum(url: str) -> int:
+    """VACUUM ANALYZE on a plain autocommit connection; returns the tasks pages not all-visible
+    (index-only scans need the visibility map set, as autovacuum keeps it in production)."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute("VACUUM (ANALYZE, FREEZE)")
+        row = await (
+            await conn.execute(
+                "SELECT relpages - relallvisible FROM pg_class WHERE relname = 'tasks'"
+            )
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _time(call: Callable[[], Awaitable[Any]], runs: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        await call()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def _api(settings: Settings, runs: int) -> dict[str, dict[str, float]]:
+    app = create_app(settings)
+    firm = uuid.UUID(_md5("f0"))
+    results: dict[str, dict[str, float]] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            tokens = {}
+            for user in ("manager", "partner"):
+                response = await http.post(
+                    "/api/v1/auth/token", data={"username": user, "password": PASSWORD}
+                )
+                response.raise_for_status()
+                tokens[user] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+            cases = [
+                ("partner", "sla (30 days, by template)", "/api/v1/dashboard/sla"),
+                ("partner", "sla (30 days, by clerk)", "/api/v1/dashboard/sla?group_by=clerk"),
+                ("partner", "queues", "/api/v1/dashboard/queues"),
+                ("partner", "trends (30 days)", "/api/v1/dashboard/trends"),
+                ("partner", "attention", "/api/v1/dashboard/attention"),
+                ("partner", "sla csv", "/api/v1/dashboard/sla?format=csv"),
+                ("partner", "deadlines.ics", f"/api/v1/firms/{firm}/deadlines.ics"),
+                ("manager", "sla one firm", f"/api/v1/dashboard/sla?firm_id={firm}"),
+                ("manager", "queues all firms", "/api/v1/dashboard/queues"),
+                ("manager", "attention all firms", "/api/v1/dashboard/attention"),
+                ("manager", "sla all firms (30 days)", "/api/v1/dashboard/sla"),
+                ("manager", "trends all firms (30 days)", "/api/v1/dashboard/trends"),
+            ]
+            for user, name, path in cases:
+
+                async def call(path: str = path, user: str = user) -> None:
+                    response = await http.get(path, headers=tokens[user])
+                    response.raise_for_status()
+
+                samples = await _time(call, runs)
+                results[f"{user}: {name}"] = {
+                    "p50_ms": round(_pct(samples, 0.5), 2),
+                    "p95_ms": round(_pct(samples, 0.95), 2),
+                }
+    return results
+
+
+def _md5(value: str) -> str:
+    return hashlib.md5(value.encode()).hexdigest()
+
+
+async def _sql(sessions: Any, runs: int) -> dict[str, dict[str, float]]:
+    firm = uuid.UUID(_md5("f0"))
+    now = datetime.now(UTC)
+    start = now - timedelta(days=30)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    queries = {
+        "completed stats, firm, 30 days, by queue": dashboard.completed_stats_query(
+            firm, start, now, GroupBy.QUEUE
+        ),
+        "completed stats, firm, 30 days, by template": dashboard.completed_stats_query(
+            firm, start, now, GroupBy.TEMPLATE
+        ),
+        "open stats, firm": dashboard.open_stats_query(firm, now, GroupBy.QUEUE),
+        "queues, firm": dashboard.queues_query(firm, now),
+        "clerk load, firm": dashboard.clerks_query(firm, day_start),
+        "trends, firm, 30 days": dashboard.trends_query(firm, start, now, "America/New_York"),
+        "completed stats, all firms, 30 days": dashboard.completed_stats_query(
+            None, start, now, GroupBy.QUEUE
+        ),
+    }
+
+    async def measure(session: AsyncSession) -> dict[str, float]:
+        medians = {}
+        for name, query in queries.items():
+
+            async def call(query: Any = query) -> None:
+                (await session.execute(query)).all()
+
+            medians[name] = statistics.median(await _time(call, runs))
+        return medians
+
+    async with sessions() as session:
+        with_indexes = await measure(session)
+    async with sessions() as session, session.begin():
+        for name in DASH_INDEXES:
+            await session.execute(text(f"DROP INDEX {name}"))
+        without = await measure(session)
+        await session.rollback()  # the indexes come back
+    return {
+        name: {
+            "with_ms": round(with_indexes[name], 3),
+            "without_ms": round(without[name], 3),
+            "speedup": round(without[name] / with_indexes[name], 1),
+        }
+        for name in queries
+    }
+
+
+async def main(tasks: int, runs: int) -> dict[str, Any]:
+    home = Path(tempfile.mkdtemp(prefix="docketflow-bench-", dir="/tmp"))
+    os.environ["DOCKETFLOW_PG_FAST"] = "1"
+    cluster = PrivatePostgres(home)
+    cluster.start()
+    try:
+        url = cluster.create_database("bench")
+        await asyncio.to_thread(migrate.upgrade, url)
+        engine = make_engine(url, pool_size=4)
+        sessions = make_session_factory(engine)
+        print(f"seeding {tasks:,} tasks …", flush=True)
+        seed = await _seed(sessions, tasks)
+        not_visible = await _vacuum(url)
+        print(f"  vacuumed: {not_visible} task pages not all-visible", flush=True)
+        print(
+            f"  inserted in {seed['insert_seconds']:.1f} s, "
+            f"indexed in {seed['index_seconds']:.1f} s",
+            flush=True,
+        )
+        settings = Settings(env="test", database_url=url, log_json=False, log_level="WARNING")
+        api = await _api(settings, runs)
+        sql = await _sql(sessions, max(runs // 3, 10))
+        await engine.dispose()
+    finally:
+        cluster.stop()
+    result = {
+        "at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "tasks": tasks,
+        "firms": FIRMS,
+        "runs_per_endpoint": runs,
+        "seed": {k: round(v, 1) for k, v in seed.items()},
+        "api": api,
+        "sql": sql,
+    }
+    print("\nAPI, through the ASGI app (ms)")
+    for name, figures in api.items():
+        mark = "ok " if figures["p95_ms"] <= 50 else "   "
+        print(f"  {mark}{name:<40} p50 {figures['p50_ms']:>8.2f}   p95 {figures['p95_ms']:>8.2f}")
+    print("\nSQL alone, median (ms): with and without the dashboard indexes")
+    for name, figures in sql.items():
+        print(
+            f"  {name:<45} {figures['with_ms']:>8.2f} {figures['without_ms']:>9.2f}"
+            f"   x{figures['speedup']}"
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {RESULTS}")
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    asyncio.run(main(args.tasks, args.runs))

@@ -1,0 +1,149 @@
+"""Encryption of every Temporal payload (AES-256-GCM), with envelope-wrapped, rotating data keys.
+
+Workflow inputs, activity results, update arguments and failure details carry client data and PHI
+(matter facts, medical-record notes). Temporal stores them in its history, which its operators,
+backups and Web UI can read; this codec makes that history ciphertext.
+
+- Data keys (256-bit) are kept wrapped by a master key (AES-GCM, the key id as associated data),
+  in settings: `codec_keys` kid -> wrapped key, `codec_master_key`. A master key can move to a KMS
+  or be re-wrapped without touching a single history.
+- Each payload names its data key in its metadata (`encryption-key-id`); the key itself never
+  leaves the process. New payloads use the current key; older ones decrypt with theirs, so a
+  rotation is: add a key, make it current, keep the old one while its histories are retained.
+- Removing a key from the ring makes every history encrypted under it unreadable: that is how a
+  retention period ends (crypto-shredding), even in backups.
+
+Keys are per Temporal namespace (one ring per deployment), not per firm: a codec sees a payload
+with, at most, its workflow id, and engagement workflow ids carry no firm (on purpose: no client
+data in ids). Per-firm keys would need the firm in the serialization context (e.g. workflow ids
+`engagement-<firm>-<id>`) and a key store the codec can reach; see docs/security.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+_NONCE = 12
+_WRAP_AAD = b"docketflow-data-key:"
+DEV_KEY_ID = "dev-1"
+
+
+class KeyUnavailableError(Exception):
+    """A payload names a data key this process does not hold (rotated out or shredded)."""
+
+
+class KeyMaterialError(ValueError):
+    """A configured key cannot be decoded or unwrapped."""
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise KeyMaterialError("not valid base64") from error
+
+
+def wrap_key(master_key: str, key_id: str, data_key: bytes) -> str:
+    """`data_key` encrypted under the master key, bound to its id (base64 nonce || ciphertext)."""
+    nonce = os.urandom(_NONCE)
+    sealed = AESGCM(_b64(master_key)).encrypt(nonce, data_key, _WRAP_AAD + key_id.encode())
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def unwrap_key(master_key: str, key_id: str, wrapped: str) -> bytes:
+    blob = _b64(wrapped)
+    try:
+        key = AESGCM(_b64(master_key)).decrypt(
+            blob[:_NONCE], blob[_NONCE:], _WRAP_AAD + key_id.encode()
+        )
+    except (InvalidTag, ValueError) as error:
+        raise KeyMaterialError(
+            f"data key {key_id!r} does not unwrap with this master key"
+        ) from error
+    if len(key) != 32:
+        raise KeyMaterialError(f"data key {key_id!r} is not 256 bits")
+    return key
+
+
+def new_data_key(master_key: str, key_id: str) -> str:
+    """A fresh random data key, wrapped, ready for `DOCKETFLOW_CODEC_KEYS`."""
+    return wrap_key(master_key, key_id, AESGCM.generate_key(bit_length=256))
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The data keys this process holds (kid -> raw key) and the one new payloads use."""
+
+    current_id: str
+    keys: Mapping[str, bytes]
+
+    @classmethod
+    def unwrap(cls, master_key: str, wrapped: Mapping[str, str], current: str | None) -> KeyRing:
+        if not wrapped:
+            raise KeyMaterialError("no data keys configured")
+        keys = {kid: unwrap_key(master_key, kid, blob) for kid, blob in wrapped.items()}
+        current_id = current or list(wrapped)[-1]
+        if current_id not in keys:
+            raise KeyMaterialError(f"current data key {current_id!r} is not in the ring")
+        return cls(current_id=current_id, keys=keys)
+
+    @classmethod
+    def development(cls) -> KeyRing:
+        """A fixed, public key for dev and tests only (settings refuse it in prod)."""
+        return cls(DEV_KEY_ID, {DEV_KEY_ID: hashlib.sha256(b"docketflow-dev-data-key-1").digest()})
+
+    def without(self, key_id: str) -> KeyRing:
+        """The ring after shredding `key_id` (tests, and `docketflow keys` dry runs)."""
+        return KeyRing(self.current_id, {k: v for k, v in self.keys.items() if k != key_id})
+
+
+class EncryptionCodec(PayloadCodec):
+    """AES-256-GCM over each serialized payload; the key id is authenticated as associated data."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self._ring = ring
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.encrypt(p) for p in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.decrypt(p) for p in payloads]
+
+    def encrypt(self, payload: Payload) -> Payload:
+        key_id = self._ring.current_id
+        nonce = os.urandom(_NONCE)
+        sealed = AESGCM(self._ring.keys[key_id]).encrypt(
+            nonce, payload.SerializeToString(), key_id.encode()
+        )
+        return Payload(
+            metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed
+        )
+
+    def decrypt(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            return payload  # written before encryption was on: left as it is
+        key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
+        key = self._ring.keys.get(key_id)
+        if key is None:
+            raise KeyUnavailableError(f"data key {key_id!r} is not available (rotated or shredded)")
+        try:
+            plain = AESGCM(key).decrypt(
+                payload.data[:_NONCE], payload.data[_NONCE:], key_id.encode()
+            )
+        except (InvalidTag, ValueError) as error:
+            raise KeyUnavailableError(f"payload under key {key_id!r} failed to decrypt") from error
+        decoded = Payload()
+        decoded.ParseFromString(plain)
+        return decoded

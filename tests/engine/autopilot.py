@@ -1,0 +1,192 @@
+"""Drives any template to its end through the HTTP API, the way a floor of clerks would.
+
+At each turn it looks at the engagement's open work: it claims and completes human tasks with a
+clerk who may take them (skills, separation of duties), has the firm's partner take approvals,
+posts the event a waiting step expects, and always picks the outcome that moves forward. Outputs
+are generated from each step's JSON Schema. Nothing here knows a particular template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from domain.templates import END, FAIL
+from tests.harness import Stack
+
+FIELD_HINTS = {
+    # Values for the patterned fields of the built-in templates (UTBMS, ICD-10, Bates, names).
+    "activity_code": "A101",
+    "task_code": "L110",
+    "expense_code": "E101",
+    "timekeeper_name": "Roe, Jane",
+    "bates_prefix": "HM",
+    "incident_state": "GA",
+    "icd10": "S13.4XXA",
+    "citation": "Marbury v. Madison, 5 U.S. 137 (1803)",
+    "signature": "/s/ Jane Roe",
+    "case_number": "3:24-cv-01234",
+    "court": "NDCA",
+    "email": "clerk@example.com",
+}
+
+
+def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any:
+    """A small instance that validates against `schema` (the subset templates use)."""
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and not isinstance(schema["default"], dict | list):
+        return schema["default"]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        for option in schema.get("anyOf", schema.get("oneOf", []))[:1]:
+            required |= set(option.get("required", []))  # satisfy the first alternative
+        required |= set(schema.get("then", {}).get("required", []))  # harmless when `if` fails
+        return {
+            key: example(sub, key, array_items)
+            for key, sub in properties.items()
+            if key in required or key in ("bills", "records")
+        }
+    if kind == "array":
+        count = max(schema.get("minItems", 0), array_items)
+        return [example(schema.get("items", {"type": "string"}), name, 1) for _ in range(count)]
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return float(max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1, 1))
+    if kind == "boolean":
+        return True
+    fmt = schema.get("format")
+    if fmt == "date":
+        return date(2026, 1, 15).isoformat()
+    if fmt == "date-time":
+        return "2026-01-15T10:00:00+00:00"
+    if fmt == "email":
+        return "someone@example.com"
+    for hint, value in FIELD_HINTS.items():
+        if hint in name:
+            return value
+    return "x" * max(int(schema.get("minLength", 1)), 4)
+
+
+class Autopilot:
+    def __init__(self, stack: Stack, template: dict[str, Any], partner: str, clerks: list[str]):
+        self.stack = stack
+        self.clerks = clerks
+        self.partner = partner
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.position: dict[str, int] = {}
+        self._index(template["steps"])
+        self.taken: list[tuple[str, str]] = []  # (step id, outcome) in order, for assertions
+
+    def _index(self, steps: list[dict[str, Any]]) -> None:
+        for number, step in enumerate(steps):
+            self.steps[step["id"]] = step
+            self.position[step["id"]] = number
+            if step["kind"] == "fanout":
+                self._index(step["steps"])
+
+    def _distance_to_end(self, step_id: str) -> int:
+        """Fewest steps from `step_id` to the end of its pipeline (fail does not count)."""
+        frontier, seen, hops = {step_id}, {step_id}, 0
+        while frontier:
+            hops += 1
+            targets = {t for s in frontier for t in self.steps[s]["outcomes"].values()}
+            if END in targets:
+                return hops
+            frontier = {t for t in targets if t not in (FAIL, *seen)}
+            seen |= frontier
+        return 1_000
+
+    def forward(self, step_id: str, outcomes: list[str]) -> str:
+        """Never `fail`; prefer a step not visited yet, then the shortest way to the end."""
+        mapping = self.steps[step_id]["outcomes"]
+        visits = [step for step, _ in self.taken]
+
+        def rank(outcome: str) -> tuple[int, int, int]:
+            target = mapping[outcome]
+            if target == FAIL:
+                return (1, 0, 0)
+            if target == END:
+                return (0, 0, 0)
+            return (0, visits.count(target), self._distance_to_end(target))
+
+        return min(outcomes, key=rank)
+
+    async def run(self, engagement_id: str, timeout: float = 120) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            detail = (
+                await self.stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)
+            ).json()
+            if detail["status"] in ("completed", "failed", "cancelled"):
+                return dict(detail)
+            tasks = (
+                await self.stack.call(
+                    "GET", f"/tasks?engagement_id={engagement_id}&limit=500", "maria", 200
+                )
+            ).json()["items"]
+            acted = False
+            for task in tasks:
+                if task["status"] == "waiting":
+                    acted |= await self._post_event(engagement_id, task)
+                elif task["status"] in ("open", "claimed"):
+                    acted |= await self._work(task)
+            if not acted:
+                await asyncio.sleep(0.2)
+        stuck = [
+            (t["step_id"], t["status"], t["queue"]) for t in tasks if t["status"] != "completed"
+        ]
+        raise AssertionError(
+            f"engagement did not finish in {timeout}s; open work {stuck}; "
+            f"steps taken {self.taken}; last events {[e['type'] for e in detail['timeline'][-5:]]}"
+        )
+
+    async def _post_event(self, engagement_id: str, task: dict[str, Any]) -> bool:
+        step = self.steps[task["step_id"]]
+        by_outcome = {outcome: event for event, outcome in step["events"].items()}
+        outcome = self.forward(step["id"], [o for o in by_outcome if o in step["outcomes"]])
+        body: dict[str, Any] = {"type": by_outcome[outcome], "payload": {"note": "received"}}
+        if task.get("item"):
+            body["item"] = task["item"]
+        response = await self.stack.call(
+            "POST", f"/engagements/{engagement_id}/events", "maria", json=body
+        )
+        if response.status_code == 200:
+            self.taken.append((step["id"], outcome))
+        return response.status_code == 200
+
+    async def _work(self, task: dict[str, Any]) -> bool:
+        detail = (await self.stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+        people = (
+            [self.partner]
+            if detail["kind"] == "approval"
+            else ["maria", *self.clerks]
+            if detail["queue"] == "escalations"
+            else self.clerks
+        )
+        if detail["status"] == "claimed":
+            people = [p for p in people if self.stack.user_ids.get(p) == detail["assignee_id"]]
+        for person in people:
+            if detail["status"] == "open":
+                claim = await self.stack.call("POST", f"/tasks/{task['id']}/claim", person)
+                if claim.status_code != 200:
+                    continue
+            outcome = self.forward(detail["step_id"], detail["allowed_outcomes"])
+            body: dict[str, Any] = {
+                "outcome": outcome,
+                "output": example(detail["output_schema"] or {"type": "object"}),
+                "note": "done by the autopilot",
+            }
+            done = await self.stack.call("POST", f"/tasks/{task['id']}/complete", person, json=body)
+            assert done.status_code == 200, (detail["step_id"], done.text)
+            self.taken.append((detail["step_id"], outcome))
+            return True
+        return False

@@ -1,0 +1,155 @@
+"""Live SLA clocks: durable timers fire warnings, breaches and escalations; hold pauses them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.harness import Stack
+
+
+def timed(sla: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": "timed-task",
+        "name": "A task on a wall-clock SLA",
+        "steps": [
+            {
+                "id": "work",
+                "kind": "human",
+                "queue": "timed",
+                "outcomes": {"done": "end"},
+                "sla": {"calendar": "24x7", **sla},
+            },
+        ],
+    }
+
+
+async def _start(stack: Stack, sla: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    await stack.call("POST", "/templates", "maria", 201, json={"definition": timed(sla)})
+    engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"], "timed-task", {})
+    return engagement_id, await stack.wait_for_task(engagement_id, "work", "carlos")
+
+
+async def _events(
+    stack: Stack, engagement_id: str, until: str, timeout: float = 20
+) -> list[dict[str, Any]]:
+    for _ in range(int(timeout * 10)):
+        timeline = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()[
+            "timeline"
+        ]
+        if any(e["type"] == until for e in timeline):
+            return [e for e in timeline if e["type"].startswith("sla.")]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {until} in {[e['type'] for e in timeline]}")
+
+
+async def test_warning_breach_and_every_escalation_fire_on_time(stack: Stack) -> None:
+    engagement_id, task = await _start(
+        stack,
+        {
+            "target": "PT2S",
+            "warn_at": [0.5],
+            "escalations": [
+                {"at": "breach", "action": "raise_priority"},
+                {"at": 1.5, "action": "move_queue", "queue": "senior-timed"},
+                {"at": 2.0, "action": "notify"},
+            ],
+        },
+    )
+    assert task["sla_state"] == "on_track"
+    assert task["priority"] == "normal"
+    created = datetime.fromisoformat(task["created_at"])
+    due = datetime.fromisoformat(task["due_at"])
+    assert 1.5 < (due - created).total_seconds() < 2.5
+
+    events = await _events(stack, engagement_id, until="sla.escalated")
+    kinds = [(e["type"], e["detail"].get("action")) for e in events]
+    assert kinds[:2] == [("sla.warning", None), ("sla.breached", None)]
+    assert ("sla.escalated", "raise_priority") in kinds
+    for _ in range(50):
+        now = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+        if (
+            now["queue"] == "senior-timed"
+            and len(await _events(stack, engagement_id, "sla.escalated")) >= 5
+        ):
+            break
+        await asyncio.sleep(0.1)
+    assert now["sla_state"] == "breached"
+    assert now["priority"] == "high"  # one rung up from normal
+    assert now["queue"] == "senior-timed"
+    # Each threshold fires close to its instant (timers, not polling).
+    breach = next(e for e in events if e["type"] == "sla.breached")
+    assert 0 <= (datetime.fromisoformat(breach["at"]) - due).total_seconds() < 2
+
+    engine = create_async_engine(stack.settings.database_url)
+    async with engine.connect() as connection:
+        outbox = (
+            await connection.execute(
+                text(
+                    "SELECT kind, recipients FROM notifications "
+                    "WHERE engagement_id = :e ORDER BY id"
+                ),
+                {"e": engagement_id},
+            )
+        ).all()
+    await engine.dispose()
+    assert [row.kind for row in outbox] == ["sla.breached", "sla.escalated"]
+    assert "manager" in outbox[0].recipients
+
+
+async def test_a_task_completed_in_time_is_met(stack: Stack) -> None:
+    engagement_id, task = await _start(stack, {"target": "PT30S", "warn_at": [0.5]})
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)
+    await stack.call(
+        "POST", f"/tasks/{task['id']}/complete", "carlos", 200, json={"outcome": "done"}
+    )
+    done = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+    assert done["sla_state"] == "met"
+    detail = await stack.wait_for_status(engagement_id, "completed", "maria")
+    assert not [e for e in detail["timeline"] if e["type"].startswith("sla.")]
+
+
+async def test_reassign_escalation_takes_the_task_back_from_its_holder(stack: Stack) -> None:
+    engagement_id, task = await _start(
+        stack, {"target": "PT1S", "escalations": [{"at": "breach", "action": "reassign"}]}
+    )
+    held = (await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)).json()
+    await _events(stack, engagement_id, until="sla.escalated")
+    now = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+    assert now["status"] == "open" and now["assignee_id"] is None
+    assert now["generation"] > held["generation"]
+    stale = await stack.call(
+        "POST",
+        f"/tasks/{task['id']}/complete",
+        "carlos",
+        409,
+        json={"outcome": "done", "generation": held["generation"]},
+    )
+    assert stale.status_code == 409
+
+
+async def test_hold_pauses_the_clock_and_resume_moves_the_due_time(stack: Stack) -> None:
+    engagement_id, task = await _start(stack, {"target": "PT3S", "warn_at": [0.9]})
+    due_before = datetime.fromisoformat(task["due_at"])
+    await stack.call(
+        "POST", f"/engagements/{engagement_id}/hold", "maria", 200, json={"reason": "client"}
+    )
+    paused = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+    assert paused["sla_state"] == "paused"
+    await asyncio.sleep(4)  # longer than the whole target: no breach while held
+    timeline = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()[
+        "timeline"
+    ]
+    assert not [e for e in timeline if e["type"].startswith("sla.")]
+    await stack.call("POST", f"/engagements/{engagement_id}/resume", "maria", 200)
+    for _ in range(50):
+        moved = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+        if moved["sla_state"] != "paused" and moved["due_at"] != task["due_at"]:
+            break
+        await asyncio.sleep(0.1)
+    assert (datetime.fromisoformat(moved["due_at"]) - due_before).total_seconds() >= 3.9
+    await _events(stack, engagement_id, until="sla.breached")

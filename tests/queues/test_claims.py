@@ -1,0 +1,96 @@
+"""claim-next: exactly once under a race, serving order, eligibility, WIP limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from domain.enums import Role
+from tests.queues.conftest import Queues
+
+
+async def test_racing_clerks_never_get_the_same_task(q: Queues) -> None:
+    created = {await q.add_task("drafting") for _ in range(24)}
+    clerks = [f"racer{i}" for i in range(8)]
+    for name in clerks:
+        await q.stack.add_user(name, Role.CLERK, ["drafting"])
+    claimed: list[str] = []
+
+    async def holder(name: str) -> None:
+        while True:
+            response = await q.stack.call(
+                "POST", "/tasks/claim-next", name, json={"queues": ["drafting"]}
+            )
+            if response.status_code == 204:
+                return
+            assert response.status_code == 200, response.text
+            claimed.append(response.json()["id"])
+
+    await asyncio.gather(*(holder(name) for name in clerks))
+    counts = Counter(claimed)
+    assert set(counts) == created
+    assert all(n == 1 for n in counts.values()), counts.most_common(3)
+
+
+async def test_claim_next_serves_urgent_then_earliest_due_then_oldest(q: Queues) -> None:
+    normal_late = await q.add_task(priority=2, due_in=timedelta(hours=9))
+    normal_soon = await q.add_task(priority=2, due_in=timedelta(hours=1))
+    urgent = await q.add_task("other-queue", priority=0, due_in=timedelta(hours=20))
+    order = []
+    for _ in range(3):
+        response = await q.stack.call("POST", "/tasks/claim-next", "dana", 200)
+        order.append(response.json()["id"])
+    assert order == [urgent, normal_soon, normal_late]
+    assert (await q.stack.call("POST", "/tasks/claim-next", "dana")).status_code == 204
+
+
+async def test_a_task_needing_a_skill_goes_only_to_clerks_who_have_it(q: Queues) -> None:
+    qc_task = await q.add_task("review", skill="qc")
+    assert (await q.stack.call("POST", "/tasks/claim-next", "carlos")).status_code == 204
+    await q.stack.call("POST", f"/tasks/{qc_task}/claim", "carlos", 403)
+    response = await q.stack.call("POST", "/tasks/claim-next", "quinn", 200)
+    assert response.json()["id"] == qc_task
+
+
+async def test_a_queue_requiring_a_skill_refuses_clerks_without_it(q: Queues) -> None:
+    task = await q.add_task("senior-drafting")
+    await q.stack.call(
+        "PATCH", "/queues/senior-drafting", "maria", 200, json={"required_skill": "qc"}
+    )
+    assert (await q.stack.call("POST", "/tasks/claim-next", "carlos")).status_code == 204
+    await q.stack.call("POST", f"/tasks/{task}/claim", "carlos", 403)
+    assert (await q.stack.call("POST", "/tasks/claim-next", "dana", 200)).json()["id"] == task
+
+
+async def test_separation_of_duties_keeps_the_drafter_off_the_check(q: Queues) -> None:
+    check = await q.add_task("qc", excluded=[q.stack.user_ids["dana"]])
+    assert (await q.stack.call("POST", "/tasks/claim-next", "dana")).status_code == 204
+    response = await q.stack.call("POST", f"/tasks/{check}/claim", "dana", 403)
+    assert "separation of duties" in response.json()["detail"]
+    assert (await q.stack.call("POST", "/tasks/claim-next", "quinn", 200)).json()["id"] == check
+
+
+async def test_a_claim_beyond_the_clerks_wip_limit_is_a_409_that_says_so(q: Queues) -> None:
+    for _ in range(3):
+        await q.add_task()
+    await q.stack.call(
+        "PATCH", f"/clerks/{q.stack.user_ids['carlos']}", "maria", 200, json={"wip_limit": 2}
+    )
+    await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)
+    await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)
+    refused = await q.stack.call("POST", "/tasks/claim-next", "carlos", 409)
+    assert "WIP limit is 2" in refused.json()["detail"]
+    # the task is still there for someone else
+    await q.stack.call("POST", "/tasks/claim-next", "dana", 200)
+
+
+async def test_a_claim_beyond_the_queues_wip_limit_is_a_409(q: Queues) -> None:
+    for _ in range(2):
+        await q.add_task("intake")
+    await q.stack.call("PATCH", "/queues/intake", "maria", 200, json={"wip_limit": 1})
+    await q.stack.call("POST", "/tasks/claim-next", "carlos", 200, json={"queues": ["intake"]})
+    refused = await q.stack.call(
+        "POST", "/tasks/claim-next", "dana", 409, json={"queues": ["intake"]}
+    )
+    assert "'intake' (1/1)" in refused.json()["detail"]
