@@ -54,6 +54,7 @@ class FirmOut(BaseModel):
     timezone: str
     business_hours: dict[str, Any]
     holidays: list[str]
+    sla_policy: dict[str, Any]
     created_at: datetime
 
 

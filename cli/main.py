@@ -10,6 +10,7 @@ import typer
 
 from cli.audit_commands import audit_app
 from cli.keys_commands import keys_app
+from cli.templates_commands import templates_app
 from cli.users_commands import users_app
 from core.logging import configure_logging
 from core.settings import Settings, load_settings
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(templates_app, name="templates")
 
 HomeOption = Annotated[
     Path | None,

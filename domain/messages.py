@@ -88,6 +88,8 @@ class EngagementInput(BaseModel):
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     # Due times stop this much before a court deadline, so a filing never lands on the last hour.
     court_deadline_buffer_hours: float = 24.0
+    # From the firm's contract: an urgent task may get a shorter target (factor x target).
+    priority_factors: dict[Priority, float] = Field(default_factory=dict)
     fanout: FanoutContext | None = None
     state: EngagementState | None = None  # set when continuing as new
 

@@ -49,6 +49,8 @@ class Firm(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     business_hours: Mapped[dict[str, Any]]
     holidays: Mapped[list[str]]
+    # The firm's SLA contract (domain.sla_contract.FirmSlaPolicy), applied when engagements start.
+    sla_policy: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 

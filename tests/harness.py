@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -120,6 +121,11 @@ class Stack:
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+        # Replays must use the original id: fan-out children's ids are derived from it.
+        index_file = HISTORIES / "workflow-ids.json"
+        index = json.loads(index_file.read_text()) if index_file.exists() else {}
+        index[name] = history.workflow_id
+        index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
     async def wait_for_status(
         self, engagement_id: str, status: str, user: str, timeout: float = 30

@@ -160,6 +160,7 @@ class EngagementWorkflow:
                 workflow.now(),
                 self._params.court_deadline,
                 timedelta(hours=self._params.court_deadline_buffer_hours),
+                factor=self._params.priority_factors.get(state.priority, 1.0),
             )
             if step.sla
             else None

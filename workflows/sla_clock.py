@@ -9,6 +9,7 @@ and the due time move later by the business time held (sla.shift_for_pause).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -34,8 +35,11 @@ class SlaClock:
         start: datetime,
         court_deadline: datetime | None,
         buffer: timedelta,
+        factor: float = 1.0,
     ) -> None:
         policy = policy_for(spec)
+        if factor != 1.0:  # the firm's contract scales targets by priority
+            policy = replace(policy, target=policy.target * factor)
         self._calendar: BusinessCalendar | None = (
             calendar if policy.calendar == "business" else None
         )

@@ -38,6 +38,7 @@ from domain.messages import (
     PostEventResult,
     workflow_id_for,
 )
+from domain.sla_contract import FirmSlaPolicy, apply_contract
 from store.models import Engagement
 from store.repositories import audit, engagements, firms, tasks, templates, waits
 from store.repositories.audit import AuditRecord
@@ -95,7 +96,8 @@ async def create_engagement(
         row = await templates.latest(session, body.template)
         if row is None:
             raise HTTPException(status_code=422, detail=f"unknown template {body.template!r}")
-        template = templates.as_template(row)
+        contract = FirmSlaPolicy.model_validate(firm.sla_policy or {})
+        template = apply_contract(templates.as_template(row), contract)
         errors = input_errors(template.input_schema, body.inputs)
         if errors:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
@@ -137,6 +139,7 @@ async def create_engagement(
             timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
         ),
         court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
+        priority_factors=contract.priority_factors,
     )
     try:
         await engagement_client.start(temporal, params, settings.task_queue)

@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from api.schemas import FirmIn, FirmOut
+from domain.sla_contract import FirmSlaPolicy
 from sla import BusinessCalendar
+from sla.from_template import policy_for
 from store.models import Firm
-from store.repositories import audit, firms
+from store.repositories import audit, firms, templates
 from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/firms", tags=["firms"])
@@ -82,3 +84,62 @@ async def get_firm(
     if firm is None:
         raise HTTPException(status_code=404, detail="firm not found")
     return _out(firm)
+
+
+@router.put("/{firm_id}/sla-policy", response_model=FirmOut)
+async def set_sla_policy(
+    firm_id: uuid.UUID,
+    body: FirmSlaPolicy,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.FIRMS_WRITE))],
+) -> FirmOut:
+    """Set the firm's SLA contract: its own step targets and priority factors.
+
+    Engagements started afterwards use it; running engagements keep the terms they started with.
+    """
+    firm = await firms.get(session, firm_id, principal.scope)
+    if firm is None:
+        raise HTTPException(status_code=404, detail="firm not found")
+    problems = await _policy_problems(session, body)
+    if problems:
+        raise HTTPException(status_code=422, detail="; ".join(problems))
+    before = firm.sla_policy
+    firm.sla_policy = body.model_dump(mode="json")
+    await audit.record(
+        session,
+        AuditRecord(
+            action="firm.sla_policy_changed",
+            object_type="firm",
+            object_id=str(firm.id),
+            actor_id=principal.id,
+            actor_role=principal.role,
+            firm_id=firm.id,
+            detail={"before": before, "after": firm.sla_policy},
+            request_id=principal.request_id,
+            client_addr=principal.client_addr,
+        ),
+    )
+    await session.flush()
+    return _out(firm)
+
+
+async def _policy_problems(session: SessionDep, policy: FirmSlaPolicy) -> list[str]:
+    problems: list[str] = []
+    for priority, factor in policy.priority_factors.items():
+        if not 0 < factor <= 10:
+            problems.append(f"priority_factors.{priority.value}: must be in (0, 10], got {factor}")
+    for key, steps in policy.steps.items():
+        row = await templates.latest(session, key)
+        if row is None:
+            problems.append(f"steps.{key}: unknown template")
+            continue
+        known = {step.id for step in templates.as_template(row).iter_steps()}
+        for step_id, spec in steps.items():
+            if step_id not in known:
+                problems.append(f"steps.{key}.{step_id}: the template has no such step")
+                continue
+            try:
+                policy_for(spec)
+            except ValueError as error:
+                problems.append(f"steps.{key}.{step_id}: {error}")
+    return problems

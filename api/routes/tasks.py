@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from jsonschema import Draft202012Validator
@@ -16,7 +16,7 @@ from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDe
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
-from domain.enums import Priority, Role, TaskStatus
+from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType
 from domain.messages import UPDATE_COMPLETE_TASK, CompleteTaskRequest, CompleteTaskResult
 from store.models import Task, TaskComment
@@ -163,6 +163,10 @@ async def list_tasks(
     assignee: str | None = Query(default=None, description="`me` or a user id"),
     firm_id: uuid.UUID | None = None,
     engagement_id: uuid.UUID | None = None,
+    sla_state: SlaState | None = None,
+    sort: Literal["queue", "due_at", "-due_at", "created_at", "-created_at", "sla"] = Query(
+        default="queue", description="`sla`: breached first, then at risk, then by due time"
+    ),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> Page[TaskOut]:
@@ -184,6 +188,8 @@ async def list_tasks(
         assignee_id=assignee_id,
         firm_id=firm_id,
         engagement_id=engagement_id,
+        sla_state=sla_state,
+        sort=sort,
         limit=limit,
         offset=offset,
     )

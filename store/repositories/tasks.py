@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,10 +195,14 @@ async def list_visible(
     assignee_id: uuid.UUID | None = None,
     firm_id: uuid.UUID | None = None,
     engagement_id: uuid.UUID | None = None,
+    sla_state: str | None = None,
+    sort: str = "queue",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[Task], int]:
     where = [scope.filter(Task.firm_id)]
+    if sla_state is not None:
+        where.append(Task.sla_state == sla_state)
     if queue is not None:
         where.append(Task.queue == queue)
     if status is not None:
@@ -212,14 +216,21 @@ async def list_visible(
     total = (
         await session.execute(select(func.count()).select_from(Task).where(*where))
     ).scalar_one()
-    query = (
-        select(Task)
-        .where(*where)
-        .order_by(Task.priority, Task.due_at.asc().nulls_last(), Task.created_at, Task.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    query = select(Task).where(*where).order_by(*_SORTS[sort], Task.id).limit(limit).offset(offset)
     return (await session.execute(query)).scalars().all(), int(total)
+
+
+_SLA_URGENCY = case((Task.sla_state == "breached", 0), (Task.sla_state == "at_risk", 1), else_=2)
+# The orders GET /tasks offers; "queue" is the order claim-next serves work in.
+_SORTS: dict[str, tuple[Any, ...]] = {
+    "queue": (Task.priority, Task.due_at.asc().nulls_last(), Task.created_at),
+    "due_at": (Task.due_at.asc().nulls_last(), Task.priority),
+    "-due_at": (Task.due_at.desc().nulls_last(), Task.priority),
+    "created_at": (Task.created_at,),
+    "-created_at": (Task.created_at.desc(),),
+    "sla": (_SLA_URGENCY, Task.due_at.asc().nulls_last(), Task.priority),
+}
+SORTS = tuple(_SORTS)
 
 
 async def for_engagement(session: AsyncSession, engagement_id: uuid.UUID) -> Sequence[Task]:

@@ -107,3 +107,36 @@ def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> N
         assert claimed.json()["step_id"] == "draft"
     finally:
         _stop(second)
+
+
+def test_templates_add_publishes_a_version_and_refuses_a_broken_file(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {**os.environ, "DOCKETFLOW_DATABASE_URL": database_url, "DOCKETFLOW_LOG_JSON": "false"}
+    good = tmp_path / "letter.yaml"
+    good.write_text(
+        "key: short-letter\nname: Short letter\nsteps:\n"
+        "  - {id: write, kind: human, queue: letters, outcomes: {done: end}}\n"
+    )
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(
+        "key: broken\nname: Broken\nsteps:\n"
+        "  - {id: write, kind: human, queue: letters, outcomes: {done: nowhere}}\n"
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", "templates", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    first, second = run("add", str(good)), run("add", str(good))
+    assert first.returncode == 0 and "short-letter version 1" in first.stdout
+    assert "short-letter version 1" in second.stdout  # identical content: no new version
+    refused = run("add", str(bad))
+    assert refused.returncode == 2
+    assert "'nowhere'" in refused.stderr
+    assert "short-letter" in run("list").stdout

@@ -153,3 +153,69 @@ async def test_hold_pauses_the_clock_and_resume_moves_the_due_time(stack: Stack)
         await asyncio.sleep(0.1)
     assert (datetime.fromisoformat(moved["due_at"]) - due_before).total_seconds() >= 3.9
     await _events(stack, engagement_id, until="sla.breached")
+
+
+async def test_tasks_filter_and_sort_by_sla_state(stack: Stack) -> None:
+    late_engagement, late = await _start(stack, {"target": "PT1S"})
+    await _events(stack, late_engagement, until="sla.breached")
+    relaxed = timed({"target": "PT1H"})  # version 2: the next engagement has an hour
+    await stack.call("POST", "/templates", "maria", 201, json={"definition": relaxed})
+    fresh_engagement = await stack.create_engagement(
+        "maria", stack.user_ids["firm"], "timed-task", {}
+    )
+    fresh = await stack.wait_for_task(fresh_engagement, "work", "carlos")
+
+    breached = (await stack.call("GET", "/tasks?sla_state=breached", "maria", 200)).json()
+    assert [t["id"] for t in breached["items"]] == [late["id"]]
+    by_sla = (await stack.call("GET", "/tasks?sort=sla&queue=timed", "maria", 200)).json()
+    assert [t["id"] for t in by_sla["items"]][:2] == [late["id"], fresh["id"]]
+    await stack.call("GET", "/tasks?sla_state=late", "maria", 422)
+    await stack.call("GET", "/tasks?sort=chaos", "maria", 422)
+
+
+async def test_a_firms_contract_overrides_step_targets_and_scales_them_by_priority(
+    stack: Stack,
+) -> None:
+    await stack.call(
+        "POST", "/templates", "maria", 201, json={"definition": timed({"target": "PT1H"})}
+    )
+    firm = stack.user_ids["firm"]
+    contract = {
+        "steps": {
+            "timed-task": {"work": {"target": "PT10M", "calendar": "24x7", "warn_at": [0.5]}}
+        },
+        "priority_factors": {"urgent": 0.5},
+    }
+    await stack.call("PUT", f"/firms/{firm}/sla-policy", "carlos", 403, json=contract)
+    bad = await stack.call(
+        "PUT",
+        f"/firms/{firm}/sla-policy",
+        "maria",
+        422,
+        json={
+            "steps": {"timed-task": {"nope": {"target": "PT1H"}}, "ghost": {}},
+            "priority_factors": {"urgent": 0},
+        },
+    )
+    for expected in ("steps.timed-task.nope", "steps.ghost", "priority_factors.urgent"):
+        assert expected in bad.json()["detail"]
+    saved = (
+        await stack.call("PUT", f"/firms/{firm}/sla-policy", "maria", 200, json=contract)
+    ).json()
+    assert saved["sla_policy"]["priority_factors"] == {"urgent": 0.5}
+
+    async def target_of(priority: str) -> float:
+        engagement_id = await stack.create_engagement(
+            "maria", firm, "timed-task", {}, priority=priority
+        )
+        task = await stack.wait_for_task(engagement_id, "work", "carlos")
+        created, due = (
+            datetime.fromisoformat(task["created_at"]),
+            datetime.fromisoformat(task["due_at"]),
+        )
+        return (due - created).total_seconds()
+
+    assert (
+        590 < await target_of("normal") < 610
+    )  # the contract's 10 minutes, not the template's hour
+    assert 290 < await target_of("urgent") < 310  # urgent work gets half the time

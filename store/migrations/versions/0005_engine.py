@@ -1,4 +1,5 @@
-"""Engine: fan-out items, the owning workflow of a task, live SLA state, notification outbox.
+"""Engine: fan-out items, the owning workflow of a task, live SLA state, notification outbox,
+and each firm's SLA contract.
 
 Revision ID: 0005_engine
 Revises: 0001
@@ -17,6 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "firms",
+        sa.Column(
+            "sla_policy", postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"), nullable=False,
+        ),
+    )
     op.add_column("tasks", sa.Column("item", sa.Integer(), server_default=sa.text("0"), nullable=False))
     op.add_column("tasks", sa.Column("workflow_id", sa.String(200), nullable=True))
     op.add_column("tasks", sa.Column("warn_at", sa.DateTime(timezone=True), nullable=True))
@@ -55,3 +63,4 @@ def downgrade() -> None:
     )
     for column in ("sla_state", "warn_at", "workflow_id", "item"):
         op.drop_column("tasks", column)
+    op.drop_column("firms", "sla_policy")
