@@ -14,8 +14,10 @@ import structlog
 from temporalio import activity
 
 from domain.messages import (
+    ACT_SET_PRIORITY,
     ACT_SLA_RESCHEDULE,
     ACT_SLA_THRESHOLD,
+    SetPriorityInput,
     SlaRescheduleInput,
     SlaThresholdInput,
 )
@@ -125,5 +127,46 @@ class SlaActivities:
                 session, uuid.UUID(params.task_id), params.due_at, params.warn_at, params.sla_state
             )
 
+    @activity.defn(name=ACT_SET_PRIORITY)
+    async def set_engagement_priority(self, params: SetPriorityInput) -> None:
+        engagement_id = uuid.UUID(params.engagement_id)
+        firm_id = uuid.UUID(params.firm_id)
+        actor_id = uuid.UUID(params.actor.user_id)
+        key = f"{activity.info().workflow_id}:priority:{params.at.isoformat()}"
+        detail: dict[str, Any] = {"priority": params.priority.value, "reason": params.reason}
+        async with self._sessions.begin() as session:
+            await engagements.set_priority(session, engagement_id, params.priority.value)
+            if params.task_id is not None:
+                task_id = uuid.UUID(params.task_id)
+                await task_sla.set_priority(session, task_id, params.priority.rank)
+                if params.due_at is not None:
+                    detail["due_at"] = params.due_at.isoformat()
+                    await task_sla.move_due(session, task_id, params.due_at, params.warn_at)
+            await engagements.add_event(
+                session,
+                key=key,
+                engagement_id=engagement_id,
+                firm_id=firm_id,
+                type_="engagement.priority_changed",
+                step_id=None,
+                actor_id=actor_id,
+                detail=detail,
+                at=params.at,
+            )
+            await audit.record(
+                session,
+                AuditRecord(
+                    action="engagement.priority_changed",
+                    object_type="engagement",
+                    object_id=str(engagement_id),
+                    actor_id=actor_id,
+                    actor_role=params.actor.role,
+                    engagement_id=engagement_id,
+                    firm_id=firm_id,
+                    detail=detail,
+                    dedupe_key=key,
+                ),
+            )
+
     def all(self) -> list[Callable[..., Any]]:
-        return [self.sla_threshold_reached, self.sla_reschedule]
+        return [self.sla_threshold_reached, self.sla_reschedule, self.set_engagement_priority]

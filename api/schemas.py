@@ -143,6 +143,11 @@ class ReasonIn(Request):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class PriorityIn(Request):
+    priority: Priority
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class TemplateIn(Request):
     """A template to publish, as YAML/JSON text or as an already-parsed mapping."""
 

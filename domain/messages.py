@@ -20,6 +20,7 @@ UPDATE_POST_EVENT = "post_event"
 UPDATE_CANCEL = "cancel"
 UPDATE_HOLD = "hold"
 UPDATE_RESUME = "resume"
+UPDATE_SET_PRIORITY = "set_priority"
 QUERY_STATE = "state"
 
 ACT_CREATE_TASK = "create_task"
@@ -30,6 +31,7 @@ ACT_RECORD_EVENT_RECEIVED = "record_event_received"
 ACT_SLA_THRESHOLD = "sla_threshold_reached"
 ACT_SLA_RESCHEDULE = "sla_reschedule"
 ACT_SET_HOLD = "set_engagement_hold"
+ACT_SET_PRIORITY = "set_engagement_priority"
 
 
 def workflow_id_for(engagement_id: str) -> str:
@@ -145,6 +147,26 @@ class CancelRequest(BaseModel):
 class HoldRequest(BaseModel):
     reason: str | None = None
     actor: Actor
+
+
+class SetPriorityRequest(BaseModel):
+    priority: Priority
+    reason: str | None = None
+    actor: Actor
+
+
+class SetPriorityInput(BaseModel):
+    """The engagement's new priority, and its open task's recomputed SLA instants."""
+
+    engagement_id: str
+    firm_id: str
+    priority: Priority
+    task_id: str | None = None
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    actor: Actor
+    reason: str | None = None
+    at: datetime
 
 
 class ControlResult(BaseModel):

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         ACT_RECORD_EVENT,
         ACT_RECORD_EVENT_RECEIVED,
         ACT_SET_HOLD,
+        ACT_SET_PRIORITY,
         ACT_SLA_RESCHEDULE,
         ACT_SLA_THRESHOLD,
         AutomatedStepInput,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         EventReceivedInput,
         RecordCompletionInput,
         SetHoldInput,
+        SetPriorityInput,
         SlaRescheduleInput,
         SlaThresholdInput,
     )
@@ -163,6 +165,15 @@ async def record_event_received(params: EventReceivedInput) -> None:
 async def set_hold(params: SetHoldInput) -> None:
     await workflow.execute_activity(
         ACT_SET_HOLD,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+
+
+async def set_priority(params: SetPriorityInput) -> None:
+    await workflow.execute_activity(
+        ACT_SET_PRIORITY,
         params,
         start_to_close_timeout=_READ_MODEL_TIMEOUT,
         retry_policy=_READ_MODEL_RETRY,

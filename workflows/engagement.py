@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_HOLD,
         UPDATE_POST_EVENT,
         UPDATE_RESUME,
+        UPDATE_SET_PRIORITY,
         CancelRequest,
         CompleteTaskRequest,
         CompleteTaskResult,
@@ -41,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
         PostEventResult,
         RecordCompletionInput,
         SetHoldInput,
+        SetPriorityInput,
+        SetPriorityRequest,
         StepCompletion,
     )
     from domain.templates import (
@@ -80,7 +83,11 @@ class EngagementWorkflow:
         self._completed: set[str] = set()
         self._cancel: CancelRequest | None = None
         self._wait_task: str | None = None  # the open wait's task id
+        self._clock: SlaClock | None = None  # the current task's SLA clock
         self._event: PostEventRequest | None = None
+
+    def _priority_factor(self) -> float:
+        return self._params.priority_factors.get(self._state.priority, 1.0)
 
     @property
     def _is_item(self) -> bool:
@@ -187,6 +194,7 @@ class EngagementWorkflow:
         def finished() -> bool:
             return task.task_id in self._completed or self._cancel is not None
 
+        self._clock = clock
         if clock is not None:
             await clock.run(
                 task_id=task.task_id,
@@ -195,6 +203,7 @@ class EngagementWorkflow:
                 step_id=step.id,
                 finished=finished,
                 on_hold=lambda: state.on_hold,
+                factor=self._priority_factor,
             )
         await workflow.wait_condition(finished)
         if task.task_id not in self._completed:
@@ -547,6 +556,37 @@ class EngagementWorkflow:
         self._refuse_unless_running()
         if not self._state.on_hold:
             raise _refuse(ErrorType.CONFLICT, "the engagement is not on hold")
+
+    @workflow.update(name=UPDATE_SET_PRIORITY)
+    async def set_priority(self, request: SetPriorityRequest) -> ControlResult:
+        """A new priority re-ranks the open task and recomputes its SLA (the firm's factors)."""
+        self._state.priority = request.priority
+        clock = self._clock
+        task_id = (
+            self._state.current_task_id
+            if self._state.current_task_id not in self._completed
+            else None
+        )
+        if clock is not None and task_id is not None:
+            clock.retarget(self._priority_factor())
+        await calls.set_priority(
+            SetPriorityInput(
+                engagement_id=self._params.engagement_id,
+                firm_id=self._params.firm_id,
+                priority=request.priority,
+                task_id=task_id,
+                due_at=clock.due_at if clock and task_id else None,
+                warn_at=clock.warn_at if clock and task_id else None,
+                actor=request.actor,
+                reason=request.reason,
+                at=workflow.now(),
+            )
+        )
+        return ControlResult(status=self._state.status)
+
+    @set_priority.validator
+    def _validate_priority(self, request: SetPriorityRequest) -> None:
+        self._refuse_unless_running()
 
     async def _record_hold(self, request: HoldRequest, *, on_hold: bool) -> None:
         await calls.set_hold(

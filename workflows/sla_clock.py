@@ -28,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 class SlaClock:
+    """One task's clock: its due time and the thresholds still to fire."""
+
     def __init__(
         self,
         spec: SlaSpec,
@@ -37,19 +39,47 @@ class SlaClock:
         buffer: timedelta,
         factor: float = 1.0,
     ) -> None:
-        policy = policy_for(spec)
-        if factor != 1.0:  # the firm's contract scales targets by priority
-            policy = replace(policy, target=policy.target * factor)
-        self._calendar: BusinessCalendar | None = (
-            calendar if policy.calendar == "business" else None
-        )
+        self._base = policy_for(spec)
+        self._calendar = calendar
+        self._start = start
+        self._court_deadline = court_deadline
+        self._buffer = buffer
+        self._holds: list[tuple[datetime, datetime]] = []
+        self._fired: set[tuple[str, float, str | None]] = set()
+        self._changed = False
+        self._schedule(factor)
+
+    def _schedule(self, factor: float) -> None:
+        """Due time and pending thresholds from the start, the factor and every hold so far."""
+        # The firm's contract may scale targets by priority (domain.sla_contract).
+        policy = replace(self._base, target=self._base.target * factor)
+        business = self._calendar if policy.calendar == "business" else None
         with workflow.unsafe.sandbox_unrestricted():  # see the note above the class
-            self.due_at = due_at(policy, calendar, start, court_deadline, buffer)
-            self._pending: list[Threshold] = thresholds(
-                policy, calendar, start, court_deadline, buffer
+            due = due_at(policy, self._calendar, self._start, self._court_deadline, self._buffer)
+            pending = thresholds(
+                policy, self._calendar, self._start, self._court_deadline, self._buffer
             )
-        warnings = [t.at for t in self._pending if t.kind == "warning"]
+            for held_from, resumed_at in self._holds:
+                due = shift_for_pause(due, business, held_from, resumed_at)
+                pending = [
+                    replace(t, at=shift_for_pause(t.at, business, held_from, resumed_at))
+                    for t in pending
+                ]
+        self.due_at = due
+        warnings = [t.at for t in pending if t.kind == "warning"]
         self.warn_at: datetime | None = warnings[0] if warnings else None
+        self._pending = [t for t in pending if _key(t) not in self._fired]
+
+    def retarget(self, factor: float) -> None:
+        """A priority change: recompute from the start; the running loop reschedules."""
+        self._schedule(factor)
+        self._changed = True
+
+    @property
+    def state(self) -> str:
+        if any(kind == "breach" for kind, _, _ in self._fired):
+            return "breached"
+        return "at_risk" if any(kind == "warning" for kind, _, _ in self._fired) else "on_track"
 
     async def run(
         self,
@@ -60,21 +90,39 @@ class SlaClock:
         step_id: str,
         finished: Callable[[], bool],
         on_hold: Callable[[], bool],
+        factor: Callable[[], float],
     ) -> None:
         """Fire each threshold at its instant until `finished()`; pause while `on_hold()`."""
+
+        async def reschedule() -> None:
+            await calls.sla_reschedule(
+                SlaRescheduleInput(
+                    task_id=task_id,
+                    engagement_id=engagement_id,
+                    due_at=self.due_at,
+                    warn_at=self.warn_at,
+                    sla_state=self.state,
+                )
+            )
+
         while self._pending and not finished():
             if on_hold():
                 held_from = workflow.now()
                 await workflow.wait_condition(lambda: finished() or not on_hold())
                 if finished():
                     return
-                await self._shift(held_from, workflow.now(), task_id, engagement_id)
+                self._holds.append((held_from, workflow.now()))
+                self._schedule(factor())
+                await reschedule()
                 continue
             wait = max(self._pending[0].at - workflow.now(), timedelta(0))
             try:
-                await workflow.wait_condition(lambda: finished() or on_hold(), timeout=wait)
+                await workflow.wait_condition(
+                    lambda: finished() or on_hold() or self._changed, timeout=wait
+                )
             except TimeoutError:
                 threshold = self._pending.pop(0)
+                self._fired.add(_key(threshold))
                 await calls.sla_threshold(
                     SlaThresholdInput(
                         task_id=task_id,
@@ -90,36 +138,11 @@ class SlaClock:
                         at=workflow.now(),
                     )
                 )
+                continue
+            if self._changed:
+                self._changed = False
+                await reschedule()
 
-    async def _shift(
-        self, held_from: datetime, resumed_at: datetime, task_id: str, engagement_id: str
-    ) -> None:
-        def moved(instant: datetime) -> datetime:
-            with workflow.unsafe.sandbox_unrestricted():  # see the note above the class
-                return shift_for_pause(instant, self._calendar, held_from, resumed_at)
 
-        self.due_at = moved(self.due_at)
-        self._pending = [
-            Threshold(
-                at=moved(t.at),
-                kind=t.kind,
-                fraction=t.fraction,
-                action=t.action,
-                queue=t.queue,
-                to=t.to,
-            )
-            for t in self._pending
-        ]
-        if self.warn_at is not None:
-            self.warn_at = moved(self.warn_at)
-        breached = not any(t.kind == "breach" for t in self._pending)
-        warned = not any(t.kind == "warning" for t in self._pending) and self.warn_at is not None
-        await calls.sla_reschedule(
-            SlaRescheduleInput(
-                task_id=task_id,
-                engagement_id=engagement_id,
-                due_at=self.due_at,
-                warn_at=self.warn_at,
-                sla_state="breached" if breached else "at_risk" if warned else "on_track",
-            )
-        )
+def _key(threshold: Threshold) -> tuple[str, float, str | None]:
+    return (threshold.kind, threshold.fraction, threshold.action)

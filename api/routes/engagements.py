@@ -20,6 +20,7 @@ from api.schemas import (
     EngagementOut,
     EventIn,
     Page,
+    PriorityIn,
     ReasonIn,
     TemplateRef,
 )
@@ -29,6 +30,7 @@ from domain.messages import (
     UPDATE_HOLD,
     UPDATE_POST_EVENT,
     UPDATE_RESUME,
+    UPDATE_SET_PRIORITY,
     CalendarSpec,
     CancelRequest,
     ControlResult,
@@ -36,6 +38,7 @@ from domain.messages import (
     HoldRequest,
     PostEventRequest,
     PostEventResult,
+    SetPriorityRequest,
     workflow_id_for,
 )
 from domain.sla_contract import FirmSlaPolicy, apply_contract
@@ -358,3 +361,26 @@ async def cancel_engagement(
             ),
         )
     return result
+
+
+@router.post("/{engagement_id}/priority", response_model=ControlResult)
+async def change_priority(
+    engagement_id: uuid.UUID,
+    body: PriorityIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
+) -> ControlResult:
+    """Change the engagement's priority: its open task is re-ranked and its SLA recomputed."""
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    return await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        UPDATE_SET_PRIORITY,
+        SetPriorityRequest(priority=body.priority, reason=body.reason, actor=principal.actor),
+        ControlResult,
+        update_id=None,
+        rpc_seconds=settings.update_timeout_seconds,
+    )

@@ -114,6 +114,14 @@ async def set_hold(session: AsyncSession, engagement_id: uuid.UUID, on_hold: boo
     )
 
 
+async def set_priority(session: AsyncSession, engagement_id: uuid.UUID, priority: str) -> None:
+    await session.execute(
+        update(Engagement)
+        .where(Engagement.id == engagement_id)
+        .values(priority=priority, updated_at=func.now())
+    )
+
+
 async def set_current_step(session: AsyncSession, engagement_id: uuid.UUID, step_id: str) -> None:
     await session.execute(
         update(Engagement)

@@ -134,3 +134,19 @@ async def assign_to(session: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUI
             generation=Task.generation + 1,
         )
     )
+
+
+async def set_priority(session: AsyncSession, task_id: uuid.UUID, rank: int) -> None:
+    await session.execute(
+        update(Task).where(Task.id == task_id, Task.status.in_(_OPEN)).values(priority=rank)
+    )
+
+
+async def move_due(
+    session: AsyncSession, task_id: uuid.UUID, due_at: datetime, warn_at: datetime | None
+) -> None:
+    await session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status.in_(_OPEN))
+        .values(due_at=due_at, warn_at=warn_at)
+    )

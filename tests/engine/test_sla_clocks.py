@@ -219,3 +219,37 @@ async def test_a_firms_contract_overrides_step_targets_and_scales_them_by_priori
         590 < await target_of("normal") < 610
     )  # the contract's 10 minutes, not the template's hour
     assert 290 < await target_of("urgent") < 310  # urgent work gets half the time
+
+
+async def test_raising_the_priority_recomputes_the_due_time_under_the_contract(
+    stack: Stack,
+) -> None:
+    await stack.call(
+        "POST", "/templates", "maria", 201, json={"definition": timed({"target": "PT1H"})}
+    )
+    firm = stack.user_ids["firm"]
+    contract = {"priority_factors": {"urgent": 0.001}}  # an urgent task gets 3.6 seconds
+    await stack.call("PUT", f"/firms/{firm}/sla-policy", "maria", 200, json=contract)
+    engagement_id = await stack.create_engagement("maria", firm, "timed-task", {})
+    task = await stack.wait_for_task(engagement_id, "work", "carlos")
+    assert task["priority"] == "normal"
+
+    await stack.call(
+        "POST", f"/engagements/{engagement_id}/priority", "carlos", 403, json={"priority": "urgent"}
+    )
+    await stack.call(
+        "POST",
+        f"/engagements/{engagement_id}/priority",
+        "maria",
+        200,
+        json={"priority": "urgent", "reason": "hearing moved up"},
+    )
+    now = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
+    assert now["priority"] == "urgent"
+    created, due = datetime.fromisoformat(now["created_at"]), datetime.fromisoformat(now["due_at"])
+    assert (due - created).total_seconds() < 5
+    await _events(stack, engagement_id, until="sla.breached")  # the new, earlier instant fires
+    detail = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
+    assert detail["priority"] == "urgent"
+    changed = next(e for e in detail["timeline"] if e["type"] == "engagement.priority_changed")
+    assert changed["detail"]["reason"] == "hearing moved up"
