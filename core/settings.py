@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
+    # An engagement workflow continues as new after this many steps (bounded histories).
+    steps_per_run: int = Field(default=200, ge=0)
     # Every SLA due time stops this long before an engagement's court deadline.
     court_deadline_buffer_hours: float = Field(default=24.0, ge=0)
     log_level: str = "INFO"

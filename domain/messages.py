@@ -93,6 +93,9 @@ class EngagementInput(BaseModel):
     # From the firm's contract: an urgent task may get a shorter target (factor x target).
     priority_factors: dict[Priority, float] = Field(default_factory=dict)
     fanout: FanoutContext | None = None
+    # Continue-as-new after this many steps in one run (0: only when Temporal suggests it), so a
+    # months-long engagement with many rework loops never meets the history limits.
+    steps_per_run: int = 0
     state: EngagementState | None = None  # set when continuing as new
 
 

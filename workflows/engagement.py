@@ -105,6 +105,7 @@ class EngagementWorkflow:
                     self._params, "engagement.started", None, key_suffix="started"
                 )
 
+        steps_this_run = 0
         while state.current_step not in (END, FAIL) and self._cancel is None:
             # A held engagement starts no new step; running clocks pause (see SlaClock).
             await workflow.wait_condition(lambda: not state.on_hold or self._cancel is not None)
@@ -117,7 +118,11 @@ class EngagementWorkflow:
             if outcome is None:  # cancelled while the step ran
                 break
             state.current_step = self._next_step(step, outcome)
-            if workflow.info().is_continue_as_new_suggested():
+            steps_this_run += 1
+            limit = self._params.steps_per_run
+            if workflow.info().is_continue_as_new_suggested() or 0 < limit <= steps_this_run:
+                # Between steps nothing is open: no clock, no wait, no task. Handlers finish
+                # first so no Update is lost; the state travels into the next run.
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._params.model_copy(update={"state": state}))
 

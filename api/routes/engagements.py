@@ -143,6 +143,7 @@ async def create_engagement(
         ),
         court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
         priority_factors=contract.priority_factors,
+        steps_per_run=settings.steps_per_run,
     )
     try:
         await engagement_client.start(temporal, params, settings.task_queue)

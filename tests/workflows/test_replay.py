@@ -14,8 +14,12 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from core.settings import Settings
 from core.temporal import data_converter
 from domain.catalog import builtin_templates
+from domain.enums import Role
+from domain.messages import workflow_id_for
+from tests.harness import GOOD_DRAFT, running_stack
 from workers.engagement_worker import WORKFLOW_RUNNER, WORKFLOWS
 
 FOLDER = Path(__file__).parent.parent / "histories"
@@ -38,3 +42,51 @@ async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+async def test_a_long_engagement_continues_as_new_and_still_finishes(settings: Settings) -> None:
+    """Every two steps the workflow starts a fresh run carrying its state (bounded history)."""
+    short_runs = settings.model_copy(update={"steps_per_run": 2})
+    async with running_stack(short_runs) as stack:
+        await stack.add_user("maria", Role.MANAGER)
+        await stack.add_user("carlos", Role.CLERK, ["drafting"])
+        await stack.add_user("quinn", Role.CLERK, ["qc"])
+        firm_id = await stack.create_firm("maria")
+        await stack.add_user("paula", Role.PARTNER, firm=firm_id)
+        engagement_id = await stack.create_engagement("maria", firm_id)
+        for visit, outcome in ((1, "rejected"), (2, "approved")):
+            draft = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=visit)
+            if draft["status"] == "open":
+                await stack.call("POST", f"/tasks/{draft['id']}/claim", "carlos", 200)
+            await stack.call(
+                "POST",
+                f"/tasks/{draft['id']}/complete",
+                "carlos",
+                200,
+                json={"outcome": "done", "output": GOOD_DRAFT},
+            )
+            qc = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=visit)
+            await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
+            await stack.call(
+                "POST",
+                f"/tasks/{qc['id']}/complete",
+                "quinn",
+                200,
+                json={"outcome": outcome, "note": "round one: fix the caption"},
+            )
+        # The QC rejection still returned the draft to carlos across runs (state carried over).
+        approval = await stack.wait_for_task(engagement_id, "attorney_approval", "paula")
+        await stack.call("POST", f"/tasks/{approval['id']}/claim", "paula", 200)
+        await stack.call(
+            "POST", f"/tasks/{approval['id']}/complete", "paula", 200, json={"outcome": "approved"}
+        )
+        done = await stack.wait_for_status(engagement_id, "completed", "maria")
+        runs = [
+            execution
+            async for execution in stack.temporal.list_workflows(
+                f"WorkflowId = '{workflow_id_for(engagement_id)}'"
+            )
+        ]
+    assert len(runs) >= 4  # 8 steps, two per run
+    assert {s["status"] for s in done["steps"]} == {"completed"}
+    assert [s["visits"] for s in done["steps"]][:3] == [2, 2, 2]
