@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
@@ -50,22 +51,22 @@ _READ_MODEL_RETRY = RetryPolicy(
 _READ_MODEL_TIMEOUT = timedelta(seconds=30)
 
 
-async def create_task(params: CreateTaskInput) -> None:
+async def _write(activity: str, params: BaseModel) -> None:
+    """Run a read-model activity: short, idempotent, retried until PostgreSQL answers."""
     await workflow.execute_activity(
-        ACT_CREATE_TASK,
+        activity,
         params,
         start_to_close_timeout=_READ_MODEL_TIMEOUT,
         retry_policy=_READ_MODEL_RETRY,
     )
+
+
+async def create_task(params: CreateTaskInput) -> None:
+    await _write(ACT_CREATE_TASK, params)
 
 
 async def record_completion(params: RecordCompletionInput) -> None:
-    await workflow.execute_activity(
-        ACT_RECORD_COMPLETION,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_RECORD_COMPLETION, params)
 
 
 async def record_event(
@@ -79,7 +80,7 @@ async def record_event(
     current_step: str | None = None,
     actor_id: str | None = None,
 ) -> None:
-    await workflow.execute_activity(
+    await _write(
         ACT_RECORD_EVENT,
         EngagementEventInput(
             key=f"{workflow.info().workflow_id}:{key_suffix}",
@@ -93,13 +94,11 @@ async def record_event(
             status=status,
             current_step=current_step,
         ),
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
     )
 
 
 async def cancel_open_tasks(engagement: EngagementInput, request: CancelRequest) -> None:
-    await workflow.execute_activity(
+    await _write(
         ACT_CANCEL_OPEN_TASKS,
         CancelOpenTasksInput(
             engagement_id=engagement.engagement_id,
@@ -107,8 +106,6 @@ async def cancel_open_tasks(engagement: EngagementInput, request: CancelRequest)
             actor_id=request.actor.user_id,
             reason=request.reason,
         ),
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
     )
 
 
@@ -136,45 +133,20 @@ async def run_automated(
 
 
 async def sla_threshold(params: SlaThresholdInput) -> None:
-    await workflow.execute_activity(
-        ACT_SLA_THRESHOLD,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_SLA_THRESHOLD, params)
 
 
 async def sla_reschedule(params: SlaRescheduleInput) -> None:
-    await workflow.execute_activity(
-        ACT_SLA_RESCHEDULE,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_SLA_RESCHEDULE, params)
 
 
 async def record_event_received(params: EventReceivedInput) -> None:
-    await workflow.execute_activity(
-        ACT_RECORD_EVENT_RECEIVED,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_RECORD_EVENT_RECEIVED, params)
 
 
 async def set_hold(params: SetHoldInput) -> None:
-    await workflow.execute_activity(
-        ACT_SET_HOLD,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_SET_HOLD, params)
 
 
 async def set_priority(params: SetPriorityInput) -> None:
-    await workflow.execute_activity(
-        ACT_SET_PRIORITY,
-        params,
-        start_to_close_timeout=_READ_MODEL_TIMEOUT,
-        retry_policy=_READ_MODEL_RETRY,
-    )
+    await _write(ACT_SET_PRIORITY, params)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel
 
 from api import engagement_client, idempotency
 from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
@@ -279,6 +280,29 @@ async def post_event(
     )
 
 
+async def _control(
+    engagement_id: uuid.UUID,
+    name: str,
+    request: BaseModel,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Principal,
+) -> ControlResult:
+    """A control Update on a visible engagement (hold, resume, priority)."""
+    async with sessions() as session:
+        await _visible(session, engagement_id, principal)
+    return await engagement_client.update(
+        temporal,
+        str(engagement_id),
+        name,
+        request,
+        ControlResult,
+        update_id=None,
+        rpc_seconds=settings.update_timeout_seconds,
+    )
+
+
 @router.post("/{engagement_id}/hold", response_model=ControlResult)
 async def hold_engagement(
     engagement_id: uuid.UUID,
@@ -289,16 +313,9 @@ async def hold_engagement(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
 ) -> ControlResult:
     """Pause the engagement (e.g. waiting on the client): every SLA clock stops until resume."""
-    async with sessions() as session:
-        await _visible(session, engagement_id, principal)
-    return await engagement_client.update(
-        temporal,
-        str(engagement_id),
-        UPDATE_HOLD,
-        HoldRequest(reason=body.reason, actor=principal.actor),
-        ControlResult,
-        update_id=None,
-        rpc_seconds=settings.update_timeout_seconds,
+    request = HoldRequest(reason=body.reason, actor=principal.actor)
+    return await _control(
+        engagement_id, UPDATE_HOLD, request, sessions, settings, temporal, principal
     )
 
 
@@ -311,16 +328,9 @@ async def resume_engagement(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
 ) -> ControlResult:
     """Resume a held engagement; due times move later by the business time held."""
-    async with sessions() as session:
-        await _visible(session, engagement_id, principal)
-    return await engagement_client.update(
-        temporal,
-        str(engagement_id),
-        UPDATE_RESUME,
-        HoldRequest(reason=None, actor=principal.actor),
-        ControlResult,
-        update_id=None,
-        rpc_seconds=settings.update_timeout_seconds,
+    request = HoldRequest(reason=None, actor=principal.actor)
+    return await _control(
+        engagement_id, UPDATE_RESUME, request, sessions, settings, temporal, principal
     )
 
 
@@ -374,14 +384,7 @@ async def change_priority(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
 ) -> ControlResult:
     """Change the engagement's priority: its open task is re-ranked and its SLA recomputed."""
-    async with sessions() as session:
-        await _visible(session, engagement_id, principal)
-    return await engagement_client.update(
-        temporal,
-        str(engagement_id),
-        UPDATE_SET_PRIORITY,
-        SetPriorityRequest(priority=body.priority, reason=body.reason, actor=principal.actor),
-        ControlResult,
-        update_id=None,
-        rpc_seconds=settings.update_timeout_seconds,
+    request = SetPriorityRequest(priority=body.priority, reason=body.reason, actor=principal.actor)
+    return await _control(
+        engagement_id, UPDATE_SET_PRIORITY, request, sessions, settings, temporal, principal
     )
