@@ -141,6 +141,7 @@ def _print_banner(
     lines = [
         "",
         "Docketflow dev stack is up.",
+        f"  Console      {api}/   (log in with a demo login below)",
         f"  API          {api}/api/v1   (docs {api}/docs)",
         f"  readiness    {api}/readyz",
         f"  Temporal UI  {stack['temporal_ui_url']}",
