@@ -7,12 +7,13 @@ not declared on purpose: repositories join explicitly, so nothing lazy-loads in 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -362,3 +363,23 @@ class Notification(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     delivered_at: Mapped[datetime | None]
+
+
+class DashboardRollup(Base):
+    """Completed work per UTC day x firm x template x step x queue x clerk, for the all-firms
+    dashboards. Kept by triggers on `tasks` (migration 0006_dashboard_rollups), never written
+    by application code."""
+
+    __tablename__ = "dashboard_rollups"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The nil UUID when no one is recorded (a key column cannot be NULL).
+    completed_by: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer)
+    met: Mapped[int] = mapped_column(Integer)
+    # Cycle-time histogram: see store.repositories.dashboard_rollup.BUCKETS.
+    cycle_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))

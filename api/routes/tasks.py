@@ -225,7 +225,9 @@ async def claim_next(
     await _audit(
         session, principal, task, "task.claimed", via="claim-next", generation=task.generation
     )
-    return _detail(task)
+    # The hot path: serialise once, in pydantic's core, instead of FastAPI's validate-then-encode
+    # of the response model (same JSON; the model has no aliases).
+    return Response(content=_detail(task).model_dump_json(), media_type="application/json")
 
 
 @router.get("/{task_id}", response_model=TaskWithComments)

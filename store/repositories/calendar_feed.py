@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, func, literal, literal_column, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import EngagementStatus
@@ -46,9 +46,32 @@ async def active_token(session: AsyncSession, token_id: uuid.UUID) -> CalendarFe
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def open_due_tasks(session: AsyncSession, firm_id: uuid.UUID) -> Sequence[Task]:
+@dataclass(frozen=True)
+class DueTask:
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    title: str
+    queue: str
+    step_id: str
+    priority: int
+    status: str
+    due_at: datetime
+
+
+async def open_due_tasks(session: AsyncSession, firm_id: uuid.UUID) -> list[DueTask]:
+    # Named columns, not the Task entity: loading ORM objects with their JSONB columns was most
+    # of a 1,500-event feed's time.
     query = (
-        select(Task)
+        select(
+            Task.id,
+            Task.engagement_id,
+            Task.title,
+            Task.queue,
+            Task.step_id,
+            Task.priority,
+            Task.status,
+            Task.due_at,
+        )
         .where(
             Task.firm_id == firm_id,
             Task.status.op("IN")(literal_column("('open', 'claimed')")),
@@ -56,7 +79,11 @@ async def open_due_tasks(session: AsyncSession, firm_id: uuid.UUID) -> Sequence[
         )
         .order_by(Task.due_at, Task.id)
     )
-    return (await session.execute(query)).scalars().all()
+    return [
+        DueTask(r.id, r.engagement_id, r.title, r.queue, r.step_id, r.priority, r.status, r.due_at)
+        for r in await session.execute(query)
+        if r.due_at is not None  # always: the query selects due tasks only
+    ]
 
 
 async def court_deadlines(session: AsyncSession, firm_id: uuid.UUID) -> Sequence[Engagement]:
@@ -96,7 +123,12 @@ async def versions(
             CalendarFeedEvent.fingerprint,
             CalendarFeedEvent.sequence,
             CalendarFeedEvent.modified_at,
-        ).where(CalendarFeedEvent.firm_id == firm_id)
+        ).where(
+            CalendarFeedEvent.firm_id == firm_id,
+            # Only the feed's events, by key: the firm's rows include every event that has
+            # since left the feed, and they only grow.
+            CalendarFeedEvent.uid == func.any(literal(list(fingerprints), ARRAY(String()))),
+        )
     )
     known = {r.uid: r for r in rows}
     result = {

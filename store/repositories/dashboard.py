@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeAlias
 
@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import Engagement, Task, User
+from store.repositories import dashboard_rollup
 
 # The SLA engine will give each task its own warning instant; until then a task is at risk in the
 # last quarter of its SLA span (created_at -> due_at). Change it here and every figure follows.
@@ -160,6 +161,56 @@ def open_stats_query(firm_id: uuid.UUID | None, now: datetime, group_by: GroupBy
     return query.where(_IS_OPEN_WORK, _firm(firm_id)).group_by(_BY_KEY_AND_TOTAL)
 
 
+def _edges(
+    start: datetime, end: datetime
+) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+    """The whole UTC days of [start, end) (read from the rollup) and the rest (read live): the
+    partial first and last days, as separate ranges so each is one index range scan."""
+    days = dashboard_rollup.whole_days(start, end)
+    if days is None:
+        return None, [(start, end)]
+    first, stop = (dashboard_rollup.midnight(d) for d in days)
+    return days, [(a, b) for a, b in ((start, first), (stop, end)) if a < b]
+
+
+async def _all_firms_completed(
+    session: AsyncSession, start: datetime, end: datetime, group_by: GroupBy
+) -> dict[str | None, dashboard_rollup.Tally]:
+    """Completed work of every firm per group, and the total under the key None."""
+    days, live = _edges(start, end)
+    tallies: dict[str | None, dashboard_rollup.Tally] = {}
+    if days is not None:
+        tallies.update(await dashboard_rollup.tallies(session, *days, group_by.value))
+    for low, high in live:
+        query = select(
+            func.count().label("completed"),
+            func.count().filter(_met()).label("met"),
+            dashboard_rollup.bucket_of(_cycle_seconds()).label("bucket"),
+        ).select_from(Task)
+        if group_by == GroupBy.TEMPLATE:
+            # A lookup per row, not a join: a join across every firm hashes all engagements
+            # for a day's worth of tasks.
+            template = (
+                select(Engagement.template_key)
+                .where(Engagement.id == Task.engagement_id)
+                .scalar_subquery()
+            )
+            query = query.add_columns(template.label("key"))
+        else:
+            query = _grouped(query, group_by, Task.completed_by, None)
+        query = query.where(
+            _IS_COMPLETED, Task.completed_at >= low, Task.completed_at < high
+        ).group_by(literal_column("key"), literal_column("bucket"))
+        for row in await session.execute(query):
+            tally = tallies.setdefault(row.key, dashboard_rollup.Tally())
+            tally.add_bucket(int(row.bucket), int(row.completed), int(row.met))
+    total = dashboard_rollup.Tally()
+    for tally in tallies.values():
+        total.add(tally.completed, tally.met, tally.hist)
+    tallies[None] = total
+    return tallies
+
+
 async def sla(
     session: AsyncSession,
     firm_id: uuid.UUID | None,
@@ -168,14 +219,27 @@ async def sla(
     group_by: GroupBy,
     now: datetime,
 ) -> tuple[list[SlaRow], SlaRow]:
-    """The figures per group, and for the whole period."""
+    """The figures per group, and for the whole period.
+
+    For one firm, exact from `tasks`; for every firm, from the daily rollup plus the period's
+    partial edge days read live (counts exact, percentiles from the histogram: see
+    `dashboard_rollup`).
+    """
     rows: dict[str | None, SlaRow] = {None: SlaRow(key=TOTAL)}
-    for row in await session.execute(completed_stats_query(firm_id, start, end, group_by)):
-        entry = rows.setdefault(row.key, SlaRow(key=row.key))
-        entry.completed, entry.met = int(row.completed), int(row.met)
-        entry.breached = entry.completed - entry.met
-        entry.cycle_p50_seconds = float(row.p50) if row.p50 is not None else None
-        entry.cycle_p90_seconds = float(row.p90) if row.p90 is not None else None
+    if firm_id is None:
+        for key, tally in (await _all_firms_completed(session, start, end, group_by)).items():
+            entry = rows.setdefault(key, SlaRow(key=key or TOTAL))
+            entry.completed, entry.met = tally.completed, tally.met
+            entry.breached = entry.completed - entry.met
+            entry.cycle_p50_seconds = tally.percentile(0.5)
+            entry.cycle_p90_seconds = tally.percentile(0.9)
+    else:
+        for row in await session.execute(completed_stats_query(firm_id, start, end, group_by)):
+            entry = rows.setdefault(row.key, SlaRow(key=row.key))
+            entry.completed, entry.met = int(row.completed), int(row.met)
+            entry.breached = entry.completed - entry.met
+            entry.cycle_p50_seconds = float(row.p50) if row.p50 is not None else None
+            entry.cycle_p90_seconds = float(row.p90) if row.p90 is not None else None
     for row in await session.execute(open_stats_query(firm_id, now, group_by)):
         entry = rows.setdefault(row.key, SlaRow(key=row.key))
         entry.open, entry.at_risk, entry.open_breached = (
@@ -335,10 +399,18 @@ async def trends(
     end: datetime,
     timezone: str,
 ) -> list[DayRow]:
-    return [
-        DayRow(day=r.day.isoformat(), completed=int(r.completed), met=int(r.met))
-        for r in await session.execute(trends_query(firm_id, start, end, timezone))
-    ]
+    if firm_id is not None or timezone != "UTC":
+        return [
+            DayRow(day=r.day.isoformat(), completed=int(r.completed), met=int(r.met))
+            for r in await session.execute(trends_query(firm_id, start, end, timezone))
+        ]
+    # Every firm, by UTC day: whole days from the rollup, the partial edge days live.
+    days, live = _edges(start, end)
+    found = await dashboard_rollup.daily(session, *days) if days is not None else {}
+    for low, high in live:
+        for r in await session.execute(trends_query(None, low, high, timezone)):
+            found[r.day.isoformat()] = (int(r.completed), int(r.met))
+    return [DayRow(day=d, completed=c, met=m) for d, (c, m) in sorted(found.items())]
 
 
 @dataclass(frozen=True)

@@ -262,8 +262,11 @@ def _claim_params(claimant: Claimant, queues: Sequence[str] | None) -> dict[str,
 
 
 async def _take(session: AsyncSession, statement: Any, params: dict[str, Any]) -> Task | None:
-    query = select(Task).from_statement(statement).execution_options(populate_existing=True)
-    return (await session.execute(query, params)).scalar_one_or_none()
+    # A plain row, not an ORM load: claims are the hot path, and building the Task from the
+    # RETURNING row skips the ORM's load and identity-map work. The Task is transient (detached):
+    # callers read it; a later `get` in the same session loads the row fresh.
+    row = (await session.execute(statement, params)).mappings().one_or_none()
+    return None if row is None else Task(**row)
 
 
 async def claim_next(
@@ -388,6 +391,20 @@ async def renew_lease(
     return result.scalar_one_or_none()
 
 
+# complete_held as one plain statement (no ORM bulk-update path): the claims benchmark runs it once
+# per cycle.
+_COMPLETE_HELD = text(
+    """
+    UPDATE tasks
+    SET status = 'completed', outcome = 'done', completed_by = CAST(:user_id AS uuid),
+        completed_at = now(), lease_expires_at = NULL
+    WHERE id = CAST(:id AS uuid) AND status = 'claimed' AND assignee_id = CAST(:user_id AS uuid)
+      AND generation = CAST(:generation AS int)
+    RETURNING id
+    """
+)
+
+
 async def complete_held(
     session: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID, generation: int
 ) -> bool:
@@ -396,19 +413,8 @@ async def complete_held(
     The API completes through Temporal; this is the repository-level completion the claims
     benchmark uses, and what a completion without a workflow would do.
     """
-    result = await session.execute(
-        update(Task)
-        .where(*_held(task_id, user_id, generation))
-        .values(
-            status=TaskStatus.COMPLETED,
-            outcome="done",
-            completed_by=user_id,
-            completed_at=func.now(),
-            lease_expires_at=None,
-        )
-        .returning(Task.id)
-    )
-    return result.scalar_one_or_none() is not None
+    params = {"id": task_id, "user_id": user_id, "generation": generation}
+    return (await session.execute(_COMPLETE_HELD, params)).scalar_one_or_none() is not None
 
 
 async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> bool:
