@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -19,6 +19,7 @@ from domain.enums import Role
 from domain.messages import Actor
 from store.db import SessionFactory
 from store.repositories import users
+from store.repositories.audit import AuditRecord
 from store.scope import Scope
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -71,6 +72,30 @@ class Principal:
     def scope(self) -> Scope:
         # Partners see their firm only; BPO staff work across the firms they serve.
         return Scope(self.firm_id) if self.role == Role.PARTNER else Scope.everything()
+
+    def audit_record(
+        self,
+        action: str,
+        object_type: str,
+        object_id: str,
+        *,
+        firm_id: uuid.UUID | None = None,
+        engagement_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        """An audit entry for something this caller did in this request."""
+        return AuditRecord(
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            actor_id=self.id,
+            actor_role=self.role,
+            engagement_id=engagement_id,
+            firm_id=firm_id,
+            detail=detail or {},
+            request_id=self.request_id,
+            client_addr=self.client_addr,
+        )
 
     @property
     def actor(self) -> Actor:

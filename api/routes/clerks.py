@@ -72,16 +72,7 @@ async def _audit_user(
 ) -> None:
     await audit.record(
         session,
-        AuditRecord(
-            action=action,
-            object_type="user",
-            object_id=str(user_id),
-            actor_id=principal.id,
-            actor_role=principal.role,
-            detail=detail,
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
-        ),
+        principal.audit_record(action, "user", str(user_id), detail=detail),
     )
 
 

@@ -45,7 +45,6 @@ from domain.messages import (
 from domain.sla_contract import FirmSlaPolicy, apply_contract
 from store.models import Engagement
 from store.repositories import audit, engagements, firms, tasks, templates, waits
-from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
 
@@ -155,12 +154,10 @@ async def create_engagement(
     async with sessions.begin() as session:
         await audit.record(
             session,
-            AuditRecord(
-                action="engagement.created",
-                object_type="engagement",
-                object_id=str(engagement_id),
-                actor_id=principal.id,
-                actor_role=principal.role,
+            principal.audit_record(
+                "engagement.created",
+                "engagement",
+                str(engagement_id),
                 engagement_id=engagement_id,
                 firm_id=body.firm_id,
                 detail={
@@ -168,8 +165,6 @@ async def create_engagement(
                     "version": template.version,
                     "priority": body.priority.value,
                 },
-                request_id=principal.request_id,
-                client_addr=principal.client_addr,
             ),
         )
     out = _out(engagement)
@@ -345,7 +340,7 @@ async def cancel_engagement(
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> ControlResult:
     async with sessions() as session:
-        await _visible(session, engagement_id, principal)
+        firm_id = (await _visible(session, engagement_id, principal)).firm_id
     result = await engagement_client.update(
         temporal,
         str(engagement_id),
@@ -358,17 +353,13 @@ async def cancel_engagement(
     async with sessions.begin() as session:
         await audit.record(
             session,
-            AuditRecord(
-                action="engagement.cancel_requested",
-                object_type="engagement",
-                object_id=str(engagement_id),
-                actor_id=principal.id,
-                actor_role=principal.role,
+            principal.audit_record(
+                "engagement.cancel_requested",
+                "engagement",
+                str(engagement_id),
                 engagement_id=engagement_id,
-                firm_id=(await _visible(session, engagement_id, principal)).firm_id,
+                firm_id=firm_id,
                 detail={"reason": body.reason},
-                request_id=principal.request_id,
-                client_addr=principal.client_addr,
             ),
         )
     return result

@@ -16,7 +16,6 @@ from sla import BusinessCalendar
 from sla.from_template import policy_for
 from store.models import Firm
 from store.repositories import audit, firms, templates
-from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/firms", tags=["firms"])
 
@@ -51,16 +50,12 @@ async def create_firm(
         ) from error
     await audit.record(
         session,
-        AuditRecord(
-            action="firm.created",
-            object_type="firm",
-            object_id=str(firm.id),
-            actor_id=principal.id,
-            actor_role=principal.role,
+        principal.audit_record(
+            "firm.created",
+            "firm",
+            str(firm.id),
             firm_id=firm.id,
             detail={"name": firm.name, "timezone": firm.timezone},
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
         ),
     )
     return _out(firm)
@@ -107,16 +102,12 @@ async def set_sla_policy(
     firm.sla_policy = body.model_dump(mode="json")
     await audit.record(
         session,
-        AuditRecord(
-            action="firm.sla_policy_changed",
-            object_type="firm",
-            object_id=str(firm.id),
-            actor_id=principal.id,
-            actor_role=principal.role,
+        principal.audit_record(
+            "firm.sla_policy_changed",
+            "firm",
+            str(firm.id),
             firm_id=firm.id,
             detail={"before": before, "after": firm.sla_policy},
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
         ),
     )
     await session.flush()

@@ -21,7 +21,6 @@ from domain.errors import DomainError, ErrorType
 from domain.messages import UPDATE_COMPLETE_TASK, CompleteTaskRequest, CompleteTaskResult
 from store.models import Task, TaskComment
 from store.repositories import audit, queues, tasks
-from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -137,21 +136,15 @@ def _check_may_work(task: Task, principal: Principal) -> None:
 async def _audit(
     session: AsyncSession, principal: Principal, task: Task, action: str, **detail: Any
 ) -> None:
-    await audit.record(
-        session,
-        AuditRecord(
-            action=action,
-            object_type="task",
-            object_id=str(task.id),
-            actor_id=principal.id,
-            actor_role=principal.role,
-            engagement_id=task.engagement_id,
-            firm_id=task.firm_id,
-            detail=detail,
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
-        ),
+    record = principal.audit_record(
+        action,
+        "task",
+        str(task.id),
+        firm_id=task.firm_id,
+        engagement_id=task.engagement_id,
+        detail=detail,
     )
+    await audit.record(session, record)
 
 
 @router.get("", response_model=Page[TaskOut])

@@ -16,7 +16,6 @@ from domain.enums import Role
 from domain.template_validation import TemplateError, validate_template
 from store.models import TemplateVersion
 from store.repositories import audit, templates
-from store.repositories.audit import AuditRecord
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 
@@ -62,15 +61,11 @@ async def publish_template(
     row = await templates.publish(session, template, created_by=principal.id)
     await audit.record(
         session,
-        AuditRecord(
-            action="template.published",
-            object_type="template",
-            object_id=f"{row.key}@{row.version}",
-            actor_id=principal.id,
-            actor_role=principal.role,
+        principal.audit_record(
+            "template.published",
+            "template",
+            f"{row.key}@{row.version}",
             detail={"key": row.key, "version": row.version},
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
         ),
     )
     return TemplateOut(**_summary(row).model_dump(), definition=row.definition)

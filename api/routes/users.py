@@ -17,7 +17,6 @@ from core.security import MIN_PASSWORD_LENGTH, hash_password
 from domain.enums import Role
 from store.models import User
 from store.repositories import audit, firms, users
-from store.repositories.audit import AuditRecord
 from store.scope import Scope
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -67,20 +66,10 @@ def _out(user: User) -> UserOut:
 async def _audit(
     session: AsyncSession, principal: Principal, user: User, action: str, **detail: Any
 ) -> None:
-    await audit.record(
-        session,
-        AuditRecord(
-            action=action,
-            object_type="user",
-            object_id=str(user.id),
-            actor_id=principal.id,
-            actor_role=principal.role,
-            firm_id=user.firm_id,
-            detail=detail,
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
-        ),
+    record = principal.audit_record(
+        action, "user", str(user.id), firm_id=user.firm_id, detail=detail
     )
+    await audit.record(session, record)
 
 
 async def _user(session: AsyncSession, user_id: uuid.UUID) -> User:
