@@ -19,6 +19,7 @@ from api.routes import (
     dashboard,
     deadlines,
     engagements,
+    firm_keys,
     firms,
     health,
     queues,
@@ -30,6 +31,7 @@ from api.routes import (
 from core.settings import Settings
 from core.temporal import data_converter
 from store.db import make_engine, make_session_factory
+from store.key_store import firm_key_store
 
 API_PREFIX = "/api/v1"
 
@@ -40,11 +42,12 @@ def create_app(settings: Settings) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
+        app.state.firm_keys = firm_key_store(settings, app.state.sessions)
         # lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
         app.state.temporal = await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=data_converter(settings),
+            data_converter=data_converter(settings, app.state.firm_keys),
             lazy=True,
         )
         yield
@@ -72,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, firms, templates, engagements, tasks, audit, dashboard, calendar_feed):
         api.include_router(module.router)
-    for module in (users, codec, deadlines):
+    for module in (users, codec, firm_keys, deadlines):
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)

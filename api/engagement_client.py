@@ -34,7 +34,7 @@ class TemporalUnavailableError(Exception):
 
 
 async def start(client: Client, params: EngagementInput, task_queue: str) -> str:
-    workflow_id = workflow_id_for(params.engagement_id)
+    workflow_id = workflow_id_for(params.engagement_id, params.firm_id)
     try:
         await client.start_workflow(
             ENGAGEMENT_WORKFLOW,
@@ -52,16 +52,15 @@ async def start(client: Client, params: EngagementInput, task_queue: str) -> str
 
 async def update(
     client: Client,
-    engagement_id: str,
+    workflow_id: str,
     name: str,
     arg: BaseModel,
     result_type: type[R],
     *,
     update_id: str | None,
     rpc_seconds: float,
-    workflow_id: str | None = None,
 ) -> R:
-    handle = client.get_workflow_handle(workflow_id or workflow_id_for(engagement_id))
+    handle = client.get_workflow_handle(workflow_id)
     try:
         result: Any = await handle.execute_update(
             name,

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_ADMIN = "users:admin"
     CODEC = "temporal:codec"  # decrypt/encrypt Temporal payloads (Web UI codec server)
+    KEYS_ADMIN = "keys:admin"  # rotate and shred a firm's payload data keys
     # Dashboards and the deadlines feed: every role, scoped (a partner sees their firm only).
     DASHBOARD_READ = "dashboard:read"
     QUEUES_MANAGE = "queues:manage"  # queue settings, clerk availability and WIP limits
@@ -33,7 +34,7 @@ _ALL = frozenset(Permission)
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _ALL - {Permission.TASKS_WORK},
-    Role.MANAGER: _ALL - {Permission.USERS_ADMIN},
+    Role.MANAGER: _ALL - {Permission.USERS_ADMIN, Permission.KEYS_ADMIN},
     Role.CLERK: frozenset(
         {
             Permission.ME,

@@ -13,10 +13,12 @@ backups and Web UI can read; this codec makes that history ciphertext.
 - Removing a key from the ring makes every history encrypted under it unreadable: that is how a
   retention period ends (crypto-shredding), even in backups.
 
-Keys are per Temporal namespace (one ring per deployment), not per firm: a codec sees a payload
-with, at most, its workflow id, and engagement workflow ids carry no firm (on purpose: no client
-data in ids). Per-firm keys would need the firm in the serialization context (e.g. workflow ids
-`engagement-<firm>-<id>`) and a key store the codec can reach; see docs/security.md.
+Engagement payloads use their firm's own data key instead (envelope encryption per tenant): an
+engagement's workflow id starts with its firm (`firm-<uuid>.engagement-<uuid>`, an opaque tenant id,
+no client data), the SDK hands each codec call that id through `WithSerializationContext`, and
+a `FirmKeySource` (store/key_store.py: wrapped keys in PostgreSQL) supplies the firm's current key.
+Shredding a firm's key makes that firm's histories unreadable and nobody else's. Payloads without
+a firm (the lease sweeper, a codec call without context) use the deployment ring.
 """
 
 from __future__ import annotations
@@ -25,19 +27,24 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, Self
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 _NONCE = 12
 _WRAP_AAD = b"docketflow-data-key:"
 DEV_KEY_ID = "dev-1"
+_UUID = r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"
+_FIRM_KEY_ID = re.compile(rf"^firm:(?P<firm>{_UUID}):(?P<version>[1-9][0-9]{{0,5}})$")
+_FIRM_OF_WORKFLOW = re.compile(rf"^firm-(?P<firm>{_UUID})\.")
 
 
 class KeyUnavailableError(Exception):
@@ -82,6 +89,35 @@ def new_data_key(master_key: str, key_id: str) -> str:
     return wrap_key(master_key, key_id, AESGCM.generate_key(bit_length=256))
 
 
+def firm_key_id(firm_id: str, version: int) -> str:
+    """The id a firm's data key travels under in payload metadata (never the key itself)."""
+    return f"firm:{firm_id}:{version}"
+
+
+def firm_of_key(key_id: str) -> str | None:
+    """The firm a data key belongs to, or None for a deployment key."""
+    match = _FIRM_KEY_ID.match(key_id)
+    return match["firm"] if match else None
+
+
+def firm_of_workflow(workflow_id: str | None) -> str | None:
+    """The firm an engagement (or its fan-out child) workflow belongs to, from its id."""
+    match = _FIRM_OF_WORKFLOW.match(workflow_id or "")
+    return match["firm"] if match else None
+
+
+class FirmKeySource(Protocol):
+    """Where per-firm data keys come from (store/key_store.py); keys are raw 256-bit values."""
+
+    async def current(self, firm_id: str) -> tuple[str, bytes]:
+        """The firm's current (key id, key), made on first use."""
+        ...
+
+    async def key(self, key_id: str) -> bytes | None:
+        """The key for `key_id`, or None when it was shredded or never existed."""
+        ...
+
+
 @dataclass(frozen=True)
 class KeyRing:
     """The data keys this process holds (kid -> raw key) and the one new payloads use."""
@@ -109,35 +145,41 @@ class KeyRing:
         return KeyRing(self.current_id, {k: v for k, v in self.keys.items() if k != key_id})
 
 
-class EncryptionCodec(PayloadCodec):
-    """AES-256-GCM over each serialized payload; the key id is authenticated as associated data."""
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    """AES-256-GCM over each serialized payload; the key id is authenticated as associated data.
 
-    def __init__(self, ring: KeyRing) -> None:
+    Bound to a workflow of a firm (`with_context`), it encrypts under that firm's key; payloads
+    name their key, so decoding needs no context."""
+
+    def __init__(
+        self, ring: KeyRing, firm_keys: FirmKeySource | None = None, firm_id: str | None = None
+    ) -> None:
         self._ring = ring
+        self._firm_keys = firm_keys
+        self._firm_id = firm_id
+
+    def with_context(self, context: SerializationContext) -> Self:
+        firm_id = firm_of_workflow(getattr(context, "workflow_id", None))
+        if firm_id == self._firm_id or self._firm_keys is None:
+            return self
+        return type(self)(self._ring, self._firm_keys, firm_id)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.encrypt(p) for p in payloads]
+        key_id, key = await self._encryption_key()
+        return [_seal(key_id, key, p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self.decrypt(p) for p in payloads]
+        return [await self.decrypt(p) for p in payloads]
 
-    def encrypt(self, payload: Payload) -> Payload:
-        key_id = self._ring.current_id
-        nonce = os.urandom(_NONCE)
-        sealed = AESGCM(self._ring.keys[key_id]).encrypt(
-            nonce, payload.SerializeToString(), key_id.encode()
-        )
-        return Payload(
-            metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed
-        )
+    async def encrypt(self, payload: Payload) -> Payload:
+        key_id, key = await self._encryption_key()
+        return _seal(key_id, key, payload)
 
-    def decrypt(self, payload: Payload) -> Payload:
+    async def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
             return payload  # written before encryption was on: left as it is
         key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
-        key = self._ring.keys.get(key_id)
-        if key is None:
-            raise KeyUnavailableError(f"data key {key_id!r} is not available (rotated or shredded)")
+        key = await self._decryption_key(key_id)
         try:
             plain = AESGCM(key).decrypt(
                 payload.data[:_NONCE], payload.data[_NONCE:], key_id.encode()
@@ -147,3 +189,26 @@ class EncryptionCodec(PayloadCodec):
         decoded = Payload()
         decoded.ParseFromString(plain)
         return decoded
+
+    async def _encryption_key(self) -> tuple[str, bytes]:
+        if self._firm_id is not None and self._firm_keys is not None:
+            return await self._firm_keys.current(self._firm_id)
+        return self._ring.current_id, self._ring.keys[self._ring.current_id]
+
+    async def _decryption_key(self, key_id: str) -> bytes:
+        key = self._ring.keys.get(key_id)
+        if key is None and firm_of_key(key_id) is not None:
+            if self._firm_keys is None:
+                raise KeyUnavailableError(
+                    f"data key {key_id!r} is a firm key and this process has no key store"
+                )
+            key = await self._firm_keys.key(key_id)
+        if key is None:
+            raise KeyUnavailableError(f"data key {key_id!r} is not available (rotated or shredded)")
+        return key
+
+
+def _seal(key_id: str, key: bytes, payload: Payload) -> Payload:
+    nonce = os.urandom(_NONCE)
+    sealed = AESGCM(key).encrypt(nonce, payload.SerializeToString(), key_id.encode())
+    return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     codec_master_key: str = DEV_CODEC_MASTER_KEY
     codec_keys: dict[str, str] = Field(default_factory=dict)
     codec_key_id: str | None = None
+    # Per-firm data keys (store/key_store.py) are cached unwrapped for this long: a key shredded
+    # in one process stops decrypting in the others within this time.
+    codec_key_cache_seconds: float = Field(default=60, ge=0, le=3600)
     # Login throttling, kept in PostgreSQL so it holds across API replicas.
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)

@@ -8,7 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
-from core.codec import EncryptionCodec, KeyRing
+from core.codec import EncryptionCodec, FirmKeySource, KeyRing
 from core.settings import Settings
 
 
@@ -19,21 +19,24 @@ def key_ring(settings: Settings | None) -> KeyRing:
     return KeyRing.unwrap(settings.codec_master_key, settings.codec_keys, settings.codec_key_id)
 
 
-def data_converter(settings: Settings | None = None) -> DataConverter:
+def data_converter(
+    settings: Settings | None = None, firm_keys: FirmKeySource | None = None
+) -> DataConverter:
     """Pydantic models on the wire, every payload encrypted (core/codec.py), failure messages and
-    stack traces moved into the encrypted attributes. Replay tests must use this same converter;
-    without settings it holds the development keys only."""
+    stack traces moved into the encrypted attributes. With `firm_keys`, engagement payloads use
+    their firm's key; without settings it holds the development keys only. Replay tests use
+    this converter (their recorded histories are kept under the development key)."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(key_ring(settings)),
+        payload_codec=EncryptionCodec(key_ring(settings), firm_keys),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, firm_keys: FirmKeySource | None = None) -> Client:
     """One client per process (made in the API lifespan or the worker's main), never per request."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(settings),
+        data_converter=data_converter(settings, firm_keys),
     )

@@ -34,9 +34,11 @@ ACT_SET_HOLD = "set_engagement_hold"
 ACT_SET_PRIORITY = "set_engagement_priority"
 
 
-def workflow_id_for(engagement_id: str) -> str:
-    """Workflow ids carry no client data: only the engagement's opaque id."""
-    return f"engagement-{engagement_id}"
+def workflow_id_for(engagement_id: str, firm_id: str) -> str:
+    """Workflow ids carry no client data: only opaque ids. The firm comes first because the
+    payload codec reads it to pick the firm's data key (core.codec.firm_of_workflow), for the
+    engagement and for its fan-out children, whose ids start with their parent's."""
+    return f"firm-{firm_id}.engagement-{engagement_id}"
 
 
 class StepCompletion(BaseModel):

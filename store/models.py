@@ -383,3 +383,20 @@ class DashboardRollup(Base):
     met: Mapped[int] = mapped_column(Integer)
     # Cycle-time histogram: see store.repositories.dashboard_rollup.BUCKETS.
     cycle_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+
+
+class FirmDataKey(Base):
+    """A firm's payload data key (core/codec.py), wrapped by the master key. The highest
+    unretired version encrypts new payloads; every unshredded version still decrypts. Shredding
+    empties `wrapped_key`, and with it every history written under this version."""
+
+    __tablename__ = "firm_data_keys"
+    __table_args__ = (UniqueConstraint("firm_id", "version"),)
+
+    key_id: Mapped[str] = mapped_column(String(80), primary_key=True)  # firm:<uuid>:<version>
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    retired_at: Mapped[datetime | None]
+    shredded_at: Mapped[datetime | None]

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 
 from api.app import create_app
@@ -19,8 +21,9 @@ from cli.bootstrap import add_user
 from core.settings import Settings
 from core.temporal import connect
 from domain.enums import Role
-from domain.messages import workflow_id_for
 from store.db import make_engine, make_session_factory
+from store.key_store import firm_key_store
+from tests.history_transcoding import reencrypt_for_replay
 from workers.engagement_worker import build_worker
 
 PASSWORD = "correct-horse-battery"
@@ -117,15 +120,29 @@ class Stack:
         """
         if os.environ.get("DOCKETFLOW_RECORD_HISTORIES") != "1":
             return
-        handle = self.temporal.get_workflow_handle(workflow_id_for(engagement_id))
+        handle = self.temporal.get_workflow_handle(await self.workflow_id(engagement_id))
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        # Payloads re-encrypted under the public development key: the firm keys of a test
+        # database are gone once the test ends, and the replay test must read them.
+        (HISTORIES / f"{name}.json").write_text(
+            await reencrypt_for_replay(history.to_json(), self.temporal.data_converter)
+        )
         # Replays must use the original id: fan-out children's ids are derived from it.
         index_file = HISTORIES / "workflow-ids.json"
         index = json.loads(index_file.read_text()) if index_file.exists() else {}
         index[name] = history.workflow_id
         index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+
+    async def workflow_id(self, engagement_id: str) -> str:
+        """The engagement's workflow id (it starts with its firm: see domain.messages)."""
+        engine = create_async_engine(self.settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                query = text("SELECT workflow_id FROM engagements WHERE id = :id")
+                return str((await connection.execute(query, {"id": engagement_id})).scalar_one())
+        finally:
+            await engine.dispose()
 
     async def wait_for_status(
         self, engagement_id: str, status: str, user: str, timeout: float = 30
@@ -154,8 +171,9 @@ async def running_api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClie
 @asynccontextmanager
 async def running_worker(settings: Settings) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url, pool_size=5)
-    client = await connect(settings)
-    worker = build_worker(client, make_session_factory(engine), settings.task_queue)
+    sessions = make_session_factory(engine)
+    client = await connect(settings, firm_key_store(settings, sessions))
+    worker = build_worker(client, sessions, settings.task_queue)
     async with worker:
         yield
     await engine.dispose()

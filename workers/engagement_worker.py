@@ -19,6 +19,7 @@ from activities.sla_clocks import SlaActivities
 from core.settings import Settings
 from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
+from store.key_store import firm_key_store
 from workers.lease_schedule import ensure_lease_sweeper_schedule
 from workflows.engagement import EngagementWorkflow
 from workflows.lease_sweeper import LeaseSweeperWorkflow
@@ -66,10 +67,9 @@ def build_worker(
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
     engine = make_engine(settings.database_url)
-    client = await connect(settings)
-    worker = build_worker(
-        client, make_session_factory(engine), settings.task_queue, settings.worker_cached_workflows
-    )
+    sessions = make_session_factory(engine)
+    client = await connect(settings, firm_key_store(settings, sessions))
+    worker = build_worker(client, sessions, settings.task_queue, settings.worker_cached_workflows)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from api.deps import Principal, SettingsDep, TemporalDep, require
+from api.deps import Principal, SessionsDep, SettingsDep, TemporalDep, require
 from api.permissions import Permission
 from api.schemas import Request as StrictBody
-from core.codec import EncryptionCodec, KeyUnavailableError
+from core.codec import KEY_ID, EncryptionCodec, KeyUnavailableError, firm_of_key
+from store.repositories import audit
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 CodecDep = Annotated[Principal, Depends(require(Permission.CODEC))]
@@ -69,9 +72,12 @@ async def encode(
     _: CodecDep,
     x_namespace: Annotated[str | None, Header(max_length=256)] = None,
 ) -> PayloadsJson:
+    """Encrypts under the deployment key (a codec server call names no workflow, so no firm)."""
     codec = _codec(temporal, settings, x_namespace)
     return PayloadsJson(
-        payloads=[_to_json(codec.encrypt(_to_proto(i, p))) for i, p in enumerate(body.payloads)]
+        payloads=[
+            _to_json(await codec.encrypt(_to_proto(i, p))) for i, p in enumerate(body.payloads)
+        ]
     )
 
 
@@ -80,16 +86,36 @@ async def decode(
     body: PayloadsJson,
     temporal: TemporalDep,
     settings: SettingsDep,
-    _: CodecDep,
+    sessions: SessionsDep,
+    principal: CodecDep,
     x_namespace: Annotated[str | None, Header(max_length=256)] = None,
 ) -> PayloadsJson:
-    """Payloads under a key this deployment no longer holds (shredded) come back unchanged."""
+    """Payloads under a key this deployment no longer holds (shredded) come back unchanged.
+    Reading a firm's payloads is an access to its client data: audited, once per firm."""
     codec = _codec(temporal, settings, x_namespace)
     decoded = []
+    firms: Counter[str] = Counter()
     for index, item in enumerate(body.payloads):
         payload = _to_proto(index, item)
         try:
-            decoded.append(_to_json(codec.decrypt(payload)))
+            decoded.append(_to_json(await codec.decrypt(payload)))
         except KeyUnavailableError:
             decoded.append(item)
+            continue
+        firm_id = firm_of_key(payload.metadata.get(KEY_ID, b"").decode(errors="replace"))
+        if firm_id is not None:
+            firms[firm_id] += 1
+    if firms:
+        async with sessions.begin() as session:
+            for firm_id, count in sorted(firms.items()):
+                await audit.record(
+                    session,
+                    principal.audit_record(
+                        "payloads.decrypted",
+                        "firm",
+                        firm_id,
+                        firm_id=uuid.UUID(firm_id),
+                        detail={"payloads": count, "namespace": settings.temporal_namespace},
+                    ),
+                )
     return PayloadsJson(payloads=decoded)

@@ -128,7 +128,7 @@ async def create_engagement(
             priority=body.priority,
             inputs=body.inputs,
             court_deadline=body.court_deadline,
-            workflow_id=workflow_id_for(str(engagement_id)),
+            workflow_id=workflow_id_for(str(engagement_id), str(body.firm_id)),
             created_by=principal.id,
         )
     params = EngagementInput(
@@ -263,7 +263,7 @@ async def post_event(
     wait = open_waits[0]
     return await engagement_client.update(
         temporal,
-        str(engagement_id),
+        wait.workflow_id or workflow_id_for(str(wait.engagement_id), str(wait.firm_id)),
         UPDATE_POST_EVENT,
         PostEventRequest(
             type=body.type, payload=body.payload, actor=principal.actor, task_id=str(wait.id)
@@ -271,7 +271,6 @@ async def post_event(
         PostEventResult,
         update_id=idempotency_key,
         rpc_seconds=settings.update_timeout_seconds,
-        workflow_id=wait.workflow_id,
     )
 
 
@@ -286,10 +285,10 @@ async def _control(
 ) -> ControlResult:
     """A control Update on a visible engagement (hold, resume, priority)."""
     async with sessions() as session:
-        await _visible(session, engagement_id, principal)
+        engagement = await _visible(session, engagement_id, principal)
     return await engagement_client.update(
         temporal,
-        str(engagement_id),
+        engagement.workflow_id,
         name,
         request,
         ControlResult,
@@ -340,10 +339,11 @@ async def cancel_engagement(
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> ControlResult:
     async with sessions() as session:
-        firm_id = (await _visible(session, engagement_id, principal)).firm_id
+        engagement = await _visible(session, engagement_id, principal)
+    firm_id = engagement.firm_id
     result = await engagement_client.update(
         temporal,
-        str(engagement_id),
+        engagement.workflow_id,
         UPDATE_CANCEL,
         CancelRequest(reason=body.reason, actor=principal.actor),
         ControlResult,

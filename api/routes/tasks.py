@@ -18,7 +18,12 @@ from api.permissions import Permission
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
 from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType
-from domain.messages import UPDATE_COMPLETE_TASK, CompleteTaskRequest, CompleteTaskResult
+from domain.messages import (
+    UPDATE_COMPLETE_TASK,
+    CompleteTaskRequest,
+    CompleteTaskResult,
+    workflow_id_for,
+)
 from store.models import Task, TaskComment
 from store.repositories import audit, queues, tasks
 
@@ -382,7 +387,8 @@ async def complete_task(
             )
     await engagement_client.update(
         temporal,
-        str(task.engagement_id),
+        # A fan-out item's task belongs to its child run; rows written by hand may lack the id.
+        task.workflow_id or workflow_id_for(str(task.engagement_id), str(task.firm_id)),
         UPDATE_COMPLETE_TASK,
         CompleteTaskRequest(
             task_id=str(task.id),
@@ -395,7 +401,6 @@ async def complete_task(
         CompleteTaskResult,
         # The same claim generation completing twice is the same completion.
         update_id=idempotency_key or f"complete:{task.id}:{task.generation}",
-        workflow_id=task.workflow_id,  # a fan-out item's task belongs to its child run
         rpc_seconds=settings.update_timeout_seconds,
     )
     async with sessions() as session:

@@ -19,7 +19,6 @@ from core.logging import configure_logging
 from core.settings import DEV_CODEC_MASTER_KEY, Settings
 from core.temporal import data_converter, key_ring
 from domain.enums import Role
-from domain.messages import workflow_id_for
 from tests.harness import MOTION_INPUTS, Stack, running_stack
 
 CLIENT = "Eleanor Vasquez-Whitfield"
@@ -44,7 +43,7 @@ async def keyed_stack(settings: Settings) -> AsyncIterator[Stack]:
 
 
 async def _history(stack: Stack, engagement_id: str) -> WorkflowHistory:
-    handle = stack.temporal.get_workflow_handle(workflow_id_for(engagement_id))
+    handle = stack.temporal.get_workflow_handle(await stack.workflow_id(engagement_id))
     return await handle.fetch_history()
 
 
@@ -67,22 +66,23 @@ async def test_the_raw_history_never_holds_the_client_name_the_api_shows(
     assert len(history.events) > 5
     assert CLIENT.encode() not in raw and b"Vasquez" not in raw
     assert b"Vasquez" not in history.to_json().encode()
-    assert b"k-2026a" in raw  # the key id travels, the key does not
+    # The firm's key id travels (the engagement's payloads use its firm's key), the key does not.
+    assert f"firm:{stack.user_ids['firm']}:1".encode() in raw
     assert DEV_CODEC_MASTER_KEY.encode() not in raw
     (payload,) = _payloads(history)
     assert payload.metadata["encoding"] == b"binary/encrypted"
     description = await stack.temporal.get_workflow_handle(
-        workflow_id_for(engagement_id)
+        await stack.workflow_id(engagement_id)
     ).describe()
     # Ids, search attributes and memo are not encrypted by the codec: they must stay free of it.
     assert "Vasquez" not in str(description.raw_description)
 
 
-async def test_deleting_the_key_makes_the_history_unreadable(keyed_stack: Stack) -> None:
-    stack = keyed_stack
-    engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"], inputs=INPUTS)
-    (payload,) = _payloads(await _history(stack, engagement_id))
-    ring = key_ring(stack.settings)
+async def test_deleting_a_deployment_key_makes_what_it_sealed_unreadable() -> None:
+    ring = key_ring(_keyed(Settings(env="test"), "k-2026a"))
+    (payload,) = await EncryptionCodec(ring).encode(
+        [Payload(metadata={"encoding": b"json/plain"}, data=f'"{CLIENT}"'.encode())]
+    )
     readable = await EncryptionCodec(ring).decode([payload])
     assert CLIENT.encode() in readable[0].data
     shredded = EncryptionCodec(ring.without("k-2026a"))
@@ -116,12 +116,12 @@ async def test_failure_messages_are_encrypted_too() -> None:
     assert CLIENT in str(await converter.decode_failure(failure))
 
 
-def test_a_tampered_payload_is_refused() -> None:
+async def test_a_tampered_payload_is_refused() -> None:
     codec = EncryptionCodec(KeyRing.development())
-    sealed = codec.encrypt(Payload(metadata={"encoding": b"json/plain"}, data=b'"secret"'))
+    sealed = await codec.encrypt(Payload(metadata={"encoding": b"json/plain"}, data=b'"secret"'))
     sealed.data = sealed.data[:-1] + bytes([sealed.data[-1] ^ 1])
     with pytest.raises(KeyUnavailableError):
-        codec.decrypt(sealed)
+        await codec.decrypt(sealed)
 
 
 def _as_json(payload: Payload) -> dict[str, object]:

@@ -56,6 +56,9 @@ EXPECTED = {
     ("POST", "/api/v1/users/{user_id}/password"): "a",
     ("POST", "/api/v1/codec/decode"): "am",
     ("POST", "/api/v1/codec/encode"): "am",
+    ("GET", "/api/v1/firms/{firm_id}/data-keys"): "a",
+    ("POST", "/api/v1/firms/{firm_id}/data-keys/rotate"): "a",
+    ("POST", "/api/v1/firms/{firm_id}/data-keys/{version}/shred"): "a",
 }
 LETTER = {Role.ADMIN: "a", Role.MANAGER: "m", Role.CLERK: "c", Role.PARTNER: "p"}
 

@@ -84,7 +84,7 @@ async def test_a_long_engagement_continues_as_new_and_still_finishes(settings: S
         runs = [
             execution
             async for execution in stack.temporal.list_workflows(
-                f"WorkflowId = '{workflow_id_for(engagement_id)}'"
+                f"WorkflowId = '{workflow_id_for(engagement_id, firm_id)}'"
             )
         ]
     assert len(runs) >= 4  # 8 steps, two per run
