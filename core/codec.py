@@ -62,6 +62,11 @@ def _b64(text: str) -> bytes:
         raise KeyMaterialError("not valid base64") from error
 
 
+def check_master_key(master_key: str) -> None:
+    if len(_b64(master_key)) != 32:
+        raise KeyMaterialError("a master key is base64 of 32 random bytes")
+
+
 def wrap_key(master_key: str, key_id: str, data_key: bytes) -> str:
     """`data_key` encrypted under the master key, bound to its id (base64 nonce || ciphertext)."""
     nonce = os.urandom(_NONCE)

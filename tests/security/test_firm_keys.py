@@ -3,17 +3,23 @@ old histories readable, shredding it makes that firm's histories (and only those
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import os
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from temporalio.api.common.v1 import Payload
+from typer.testing import CliRunner
 
+from cli.main import app as cli
 from core.codec import ENCODING, KEY_ID, EncryptionCodec, KeyRing, KeyUnavailableError
+from core.settings import Settings
 from store.db import make_engine, make_session_factory
 from store.key_store import FirmKeyStore
+from store.repositories import firms
 from tests.harness import Stack
 
 CLIENT = "Marguerite Okonkwo-Lindqvist"
@@ -208,3 +214,43 @@ async def test_shredding_a_firms_key_makes_its_histories_unreadable_and_no_one_e
     entry = next(e for e in trail if e["action"] == "firm.data_key_shredded")
     assert (entry["object_id"], entry["actor_id"]) == (key_a, stack.user_ids["ada"])
     assert entry["detail"]["reason"] == "retention ended"
+
+
+def test_a_new_master_key_rewraps_every_firm_key_without_changing_it(database_url: str) -> None:
+    settings = Settings(env="test", database_url=database_url)
+    new_master = base64.b64encode(os.urandom(32)).decode()
+
+    async def firm_with_key() -> tuple[str, bytes]:
+        engine = make_engine(database_url, pool_size=1)
+        try:
+            async with make_session_factory(engine).begin() as session:
+                firm = await firms.create(
+                    session,
+                    name="Hale & Morrow LLP",
+                    timezone="UTC",
+                    business_hours={},
+                    holidays=[],
+                )
+            store = FirmKeyStore(make_session_factory(engine), settings.codec_master_key)
+            return await store.current(str(firm.id))
+        finally:
+            await engine.dispose()
+
+    async def read_back(master: str, key_id: str) -> bytes | None:
+        engine = make_engine(database_url, pool_size=1)
+        try:
+            return await FirmKeyStore(make_session_factory(engine), master).key(key_id)
+        finally:
+            await engine.dispose()
+
+    key_id, key = asyncio.run(firm_with_key())
+    env = {"DOCKETFLOW_DATABASE_URL": database_url, "DOCKETFLOW_ENV": "test"}
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["keys", "rewrap", "--new-master", "c2hvcnQ="], env=env)
+    assert bad.exit_code == 2 and "32 random bytes" in bad.output
+    done = runner.invoke(cli, ["keys", "rewrap", "--new-master", new_master], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 firm data key(s) re-wrapped" in done.output
+    assert asyncio.run(read_back(new_master, key_id)) == key  # same key, new wrapping
+    with pytest.raises(KeyUnavailableError, match="does not unwrap"):
+        asyncio.run(read_back(settings.codec_master_key, key_id))
