@@ -20,6 +20,8 @@ UPDATE_POST_EVENT = "post_event"
 UPDATE_CANCEL = "cancel"
 UPDATE_HOLD = "hold"
 UPDATE_RESUME = "resume"
+# Parent -> fan-out child: the engagement was held or resumed (signals: children are not callers).
+SIGNAL_PARENT_HOLD = "parent_hold"
 UPDATE_SET_PRIORITY = "set_priority"
 QUERY_STATE = "state"
 

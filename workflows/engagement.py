@@ -9,11 +9,12 @@ history. A fan-out step runs each item as a child run of this same workflow.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.enums import EngagementStatus, Priority, Role
@@ -21,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         ENGAGEMENT_WORKFLOW,
         QUERY_STATE,
+        SIGNAL_PARENT_HOLD,
         UPDATE_CANCEL,
         UPDATE_COMPLETE_TASK,
         UPDATE_HOLD,
@@ -64,6 +66,8 @@ with workflow.unsafe.imports_passed_through():
 
 ESCALATION_QUEUE = "escalations"
 WAIT_QUEUE = "waits"
+# Histories from before this change held the parent alone; they must replay unchanged.
+HOLD_REACHES_CHILDREN = "hold-reaches-fanout-children"
 
 
 def _refuse(type_: ErrorType, message: str) -> ApplicationError:
@@ -85,6 +89,7 @@ class EngagementWorkflow:
         self._wait_task: str | None = None  # the open wait's task id
         self._clock: SlaClock | None = None  # the current task's SLA clock
         self._event: PostEventRequest | None = None
+        self._children: list[str] = []  # running fan-out item workflow ids, in start order
 
     def _priority_factor(self) -> float:
         return self._params.priority_factors.get(self._state.priority, 1.0)
@@ -285,10 +290,17 @@ class EngagementWorkflow:
         running = 0
         results: dict[int, EngagementResult] = {}
 
+        # A held engagement starts no new item either (older histories: see the patch).
+        gate_on_hold = workflow.patched(HOLD_REACHES_CHILDREN)
+
         async def run_item(index: int, item: Any) -> None:
             nonlocal running
-            await workflow.wait_condition(lambda: running < step.concurrency)
+            await workflow.wait_condition(
+                lambda: running < step.concurrency and not (gate_on_hold and self._state.on_hold)
+            )
             running += 1
+            child_id = f"{workflow.info().workflow_id}.{step.id}.{visit}.{index}"
+            self._children.append(child_id)
             try:
                 results[index] = await workflow.execute_child_workflow(
                     EngagementWorkflow.run,
@@ -301,10 +313,11 @@ class EngagementWorkflow:
                         }
                     ),
                     # Ids carry no client data: the parent's id, the step, the visit, the index.
-                    id=f"{workflow.info().workflow_id}.{step.id}.{visit}.{index}",
+                    id=child_id,
                 )
             finally:
                 running -= 1
+                self._children.remove(child_id)
 
         joined = asyncio.gather(*(run_item(i, item) for i, item in enumerate(items, start=1)))
         await workflow.wait_condition(lambda: joined.done() or self._cancel is not None)
@@ -542,6 +555,7 @@ class EngagementWorkflow:
     async def hold(self, request: HoldRequest) -> ControlResult:
         self._state.on_hold, self._state.held_since = True, workflow.now()
         await self._record_hold(request, on_hold=True)
+        await self._tell_children(on_hold=True)
         return ControlResult(status=EngagementStatus.ON_HOLD)
 
     @hold.validator
@@ -554,7 +568,25 @@ class EngagementWorkflow:
     async def resume(self, request: HoldRequest) -> ControlResult:
         self._state.on_hold, self._state.held_since = False, None
         await self._record_hold(request, on_hold=False)
+        await self._tell_children(on_hold=False)
         return ControlResult(status=EngagementStatus.RUNNING)
+
+    async def _tell_children(self, *, on_hold: bool) -> None:
+        """Running fan-out items pause (clocks, completions) and resume with their parent; the
+        parent's activity already wrote the hold to every task row of the engagement."""
+        if not workflow.patched(HOLD_REACHES_CHILDREN):
+            return
+        for child_id in list(self._children):
+            # An item that finished meanwhile has nothing left to hold.
+            with contextlib.suppress(FailureError):
+                await workflow.get_external_workflow_handle(child_id).signal(
+                    SIGNAL_PARENT_HOLD, on_hold
+                )
+
+    @workflow.signal(name=SIGNAL_PARENT_HOLD)
+    def parent_hold(self, on_hold: bool) -> None:
+        self._state.on_hold = on_hold
+        self._state.held_since = workflow.now() if on_hold else None
 
     @resume.validator
     def _validate_resume(self, request: HoldRequest) -> None:

@@ -253,3 +253,74 @@ async def test_raising_the_priority_recomputes_the_due_time_under_the_contract(
     assert detail["priority"] == "urgent"
     changed = next(e for e in detail["timeline"] if e["type"] == "engagement.priority_changed")
     assert changed["detail"]["reason"] == "hearing moved up"
+
+
+def fanned_out() -> dict[str, Any]:
+    """One timed human step per input item, each item a child run of the engagement."""
+    return {
+        "key": "timed-items",
+        "name": "Timed work per item",
+        "input_schema": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": {"type": "string"}}},
+        },
+        "steps": [
+            {
+                "id": "per_item",
+                "kind": "fanout",
+                "items": "items",
+                "concurrency": 5,
+                "outcomes": {"done": "end"},
+                "steps": [
+                    {
+                        "id": "work",
+                        "kind": "human",
+                        "queue": "timed",
+                        "outcomes": {"done": "end"},
+                        "sla": {"calendar": "24x7", "target": "PT4S"},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+async def test_holding_an_engagement_holds_its_fan_out_items_too(stack: Stack) -> None:
+    await stack.call("POST", "/templates", "maria", 201, json={"definition": fanned_out()})
+    engagement_id = await stack.create_engagement(
+        "maria", stack.user_ids["firm"], "timed-items", {"items": ["a", "b"]}
+    )
+    task = await stack.wait_for_task(engagement_id, "work", "carlos")
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)
+    await stack.call(
+        "POST", f"/engagements/{engagement_id}/hold", "maria", 200, json={"reason": "client"}
+    )
+    # The item's own run refuses work and keeps its clock still, like its parent.
+    refused = await stack.call(
+        "POST", f"/tasks/{task['id']}/complete", "carlos", 409, json={"outcome": "done"}
+    )
+    assert "on hold" in refused.json()["detail"]
+    await asyncio.sleep(5)  # longer than the item's whole SLA target
+    timeline = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()[
+        "timeline"
+    ]
+    assert not [e for e in timeline if e["type"].startswith("sla.")]
+
+    await stack.call("POST", f"/engagements/{engagement_id}/resume", "maria", 200)
+    await stack.call(
+        "POST", f"/tasks/{task['id']}/complete", "carlos", 200, json={"outcome": "done"}
+    )
+    other = next(
+        t
+        for t in (
+            await stack.call("GET", f"/tasks?engagement_id={engagement_id}", "maria", 200)
+        ).json()["items"]
+        if t["id"] != task["id"]
+    )
+    await stack.call("POST", f"/tasks/{other['id']}/claim", "carlos", 200)
+    await stack.call(
+        "POST", f"/tasks/{other['id']}/complete", "carlos", 200, json={"outcome": "done"}
+    )
+    await stack.wait_for_status(engagement_id, "completed", "maria")
+    await stack.record_history(engagement_id, "fanout-held-and-resumed")
