@@ -134,6 +134,19 @@ class Stack:
         index[name] = history.workflow_id
         index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
+    async def claim_and_complete(
+        self,
+        task_id: str,
+        user: str,
+        outcome: str = "done",
+        output: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """`user` claims the task and completes it with `outcome`; returns the completed task."""
+        await self.call("POST", f"/tasks/{task_id}/claim", user, 200)
+        body = {"outcome": outcome, **({"output": output} if output is not None else {})}
+        done = await self.call("POST", f"/tasks/{task_id}/complete", user, 200, json=body)
+        return dict(done.json())
+
     async def workflow_id(self, engagement_id: str) -> str:
         """The engagement's workflow id (it starts with its firm: see domain.messages)."""
         engine = create_async_engine(self.settings.database_url)

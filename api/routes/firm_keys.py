@@ -92,20 +92,7 @@ async def rotate(
     await _firm(session, firm_id, principal)
     master = settings.codec_master_key
     key = await firm_keys.rotate(session, firm_id, lambda kid: new_data_key(master, kid))
-    await audit.record(
-        session,
-        principal.audit_record(
-            "firm.data_key_rotated",
-            "firm_data_key",
-            key.key_id,
-            firm_id=firm_id,
-            detail={"version": key.version, "reason": body.reason},
-        ),
-    )
-    await session.flush()
-    await session.refresh(key)
-    store.forget(str(firm_id))
-    return _out(key)
+    return await _changed(session, store, principal, key, "firm.data_key_rotated", body.reason)
 
 
 @router.post("/{version}/shred", response_model=DataKeyOut)
@@ -138,17 +125,29 @@ async def shred(
             "close or cancel them first (rotate to stop using it for new ones)",
         )
     await firm_keys.shred(session, key)
+    return await _changed(session, store, principal, key, "firm.data_key_shredded", body.reason)
+
+
+async def _changed(
+    session: SessionDep,
+    store: FirmKeyStore,
+    principal: Principal,
+    key: FirmDataKey,
+    action: str,
+    reason: str,
+) -> DataKeyOut:
+    """Audit a key change and drop this process's cached keys of the firm at once."""
     await audit.record(
         session,
         principal.audit_record(
-            "firm.data_key_shredded",
+            action,
             "firm_data_key",
             key.key_id,
-            firm_id=firm_id,
-            detail={"version": key.version, "reason": body.reason},
+            firm_id=key.firm_id,
+            detail={"version": key.version, "reason": reason},
         ),
     )
     await session.flush()
     await session.refresh(key)
-    store.forget(str(firm_id))
+    store.forget(str(key.firm_id))
     return _out(key)

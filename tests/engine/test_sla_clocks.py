@@ -318,9 +318,6 @@ async def test_holding_an_engagement_holds_its_fan_out_items_too(stack: Stack) -
         ).json()["items"]
         if t["id"] != task["id"]
     )
-    await stack.call("POST", f"/tasks/{other['id']}/claim", "carlos", 200)
-    await stack.call(
-        "POST", f"/tasks/{other['id']}/complete", "carlos", 200, json={"outcome": "done"}
-    )
+    await stack.claim_and_complete(other["id"], "carlos")
     await stack.wait_for_status(engagement_id, "completed", "maria")
     await stack.record_history(engagement_id, "fanout-held-and-resumed")
