@@ -145,15 +145,6 @@ async def change_own_password(
     await users.set_password(session, user, new_hash)
     await audit.record(
         session,
-        AuditRecord(
-            action="user.password_changed",
-            object_type="user",
-            object_id=str(user.id),
-            actor_id=principal.id,
-            actor_role=principal.role,
-            firm_id=user.firm_id,
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
-        ),
+        principal.audit_record("user.password_changed", "user", str(user.id), firm_id=user.firm_id),
     )
     return Response(status_code=204)

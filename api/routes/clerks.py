@@ -12,7 +12,6 @@ from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from api.schemas import Request
 from store.repositories import audit, queues, tasks
-from store.repositories.audit import AuditRecord
 from store.repositories.queues import ClerkWorkload
 
 router = APIRouter(prefix="/clerks", tags=["clerks"])
@@ -129,12 +128,10 @@ async def redistribute(
     for item in returned:
         await audit.record(
             session,
-            AuditRecord(
-                action="task.redistributed",
-                object_type="task",
-                object_id=str(item.task_id),
-                actor_id=principal.id,
-                actor_role=principal.role,
+            principal.audit_record(
+                "task.redistributed",
+                "task",
+                str(item.task_id),
                 engagement_id=item.engagement_id,
                 firm_id=item.firm_id,
                 detail={
@@ -142,8 +139,6 @@ async def redistribute(
                     "generation": item.generation,
                     "reason": body.reason,
                 },
-                request_id=principal.request_id,
-                client_addr=principal.client_addr,
             ),
         )
     return RedistributeOut(user_id=user_id, returned=[r.task_id for r in returned])

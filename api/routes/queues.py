@@ -13,7 +13,6 @@ from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from api.schemas import Request
 from store.repositories import audit, queues
-from store.repositories.audit import AuditRecord
 from store.repositories.queues import QueueBoard
 
 router = APIRouter(prefix="/queues", tags=["queues"])
@@ -93,16 +92,7 @@ async def update_queue(
         raise HTTPException(status_code=404, detail=f"no queue {name!r}")
     await audit.record(
         session,
-        AuditRecord(
-            action="queue.updated",
-            object_type="queue",
-            object_id=name,
-            actor_id=principal.id,
-            actor_role=principal.role,
-            detail=values,
-            request_id=principal.request_id,
-            client_addr=principal.client_addr,
-        ),
+        principal.audit_record("queue.updated", "queue", name, detail=values),
     )
     board = next(b for b in await queues.board(session, principal.scope) if b.name == name)
     return _out(board, datetime.now(UTC))
