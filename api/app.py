@@ -22,6 +22,7 @@ from api.routes import (
     firm_keys,
     firms,
     health,
+    notifications,
     queues,
     task_management,
     tasks,
@@ -75,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, firms, templates, engagements, tasks, audit, dashboard, calendar_feed):
         api.include_router(module.router)
-    for module in (users, codec, firm_keys, deadlines):
+    for module in (users, codec, firm_keys, deadlines, notifications):
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)

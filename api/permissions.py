@@ -24,6 +24,7 @@ class Permission(StrEnum):
     USERS_ADMIN = "users:admin"
     CODEC = "temporal:codec"  # decrypt/encrypt Temporal payloads (Web UI codec server)
     KEYS_ADMIN = "keys:admin"  # rotate and shred a firm's payload data keys
+    NOTIFICATIONS_READ = "notifications:read"  # SLA alerts addressed to the caller's role
     # Dashboards and the deadlines feed: every role, scoped (a partner sees their firm only).
     DASHBOARD_READ = "dashboard:read"
     QUEUES_MANAGE = "queues:manage"  # queue settings, clerk availability and WIP limits
@@ -61,6 +62,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
+            Permission.NOTIFICATIONS_READ,
         }
     ),
 }

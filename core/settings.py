@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # Per-firm data keys (store/key_store.py) are cached unwrapped for this long: a key shredded
     # in one process stops decrypting in the others within this time.
     codec_key_cache_seconds: float = Field(default=60, ge=0, le=3600)
+    # SLA alerts (warnings, breaches, escalations) are POSTed here as signed JSON (Slack/Teams
+    # bridge, paging, the firm's systems); without a URL they are read in-app only.
+    notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    notify_webhook_secret: str = ""
+    # A failed delivery is retried after base x 2^(attempts-1) seconds, at most an hour.
+    notify_retry_base_seconds: float = Field(default=30.0, ge=0)
     # Login throttling, kept in PostgreSQL so it holds across API replicas.
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
@@ -100,6 +106,11 @@ def _check_key_material(settings: Settings) -> None:
     if not settings.codec_keys:
         raise ValueError(
             "DOCKETFLOW_CODEC_KEYS must hold at least one data key (docketflow keys new)"
+        )
+    if settings.notify_webhook_url and len(settings.notify_webhook_secret) < 32:
+        raise ValueError(
+            "DOCKETFLOW_NOTIFY_WEBHOOK_SECRET must be at least 32 characters: receivers check "
+            "every alert's signature with it"
         )
     weak = [kid for kid, key in settings.token_retired_keys.items() if len(key) < 32]
     if weak:

@@ -362,7 +362,10 @@ class Notification(Base):
     recipients: Mapped[list[str]]  # roles ("manager", "partner")
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
-    delivered_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]  # accepted by the webhook (migration 0009)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 class DashboardRollup(Base):

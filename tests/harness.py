@@ -186,7 +186,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url, pool_size=5)
     sessions = make_session_factory(engine)
     client = await connect(settings, firm_key_store(settings, sessions))
-    worker = build_worker(client, sessions, settings.task_queue)
+    worker = build_worker(client, sessions, settings.task_queue, settings=settings)
     async with worker:
         yield
     await engine.dispose()

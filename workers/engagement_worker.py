@@ -14,19 +14,21 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.automated_steps import automated_step_activities
 from activities.efiling import EfilingActivities, SandboxCourt
 from activities.leases import LeaseActivities
+from activities.notifications import NotificationActivities, webhook_sender
 from activities.read_model import ReadModelActivities
 from activities.sla_clocks import SlaActivities
 from core.settings import Settings
 from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.key_store import firm_key_store
-from workers.lease_schedule import ensure_lease_sweeper_schedule
+from workers.schedules import ensure_housekeeping_schedules
 from workflows.engagement import EngagementWorkflow
 from workflows.lease_sweeper import LeaseSweeperWorkflow
+from workflows.notification_dispatcher import NotificationDispatcherWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [EngagementWorkflow, LeaseSweeperWorkflow]
+WORKFLOWS = [EngagementWorkflow, LeaseSweeperWorkflow, NotificationDispatcherWorkflow]
 
 # Pure modules the workflows use, loaded once outside the sandbox: `holidays` imports its country
 # calendars lazily (and dateutil reads the local time zone at import), which the sandbox forbids.
@@ -38,8 +40,18 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 
 
 def build_worker(
-    client: Client, sessions: SessionFactory, task_queue: str, max_cached_workflows: int = 2000
+    client: Client,
+    sessions: SessionFactory,
+    task_queue: str,
+    max_cached_workflows: int = 2000,
+    settings: Settings | None = None,
 ) -> Worker:
+    """`settings` configure the alert webhook; without them alerts are read in-app only."""
+    alerts = NotificationActivities(
+        sessions,
+        webhook_sender(settings) if settings else None,
+        settings.notify_retry_base_seconds if settings else 30.0,
+    )
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
     efiling = EfilingActivities(SandboxCourt())
@@ -54,6 +66,7 @@ def build_worker(
             efiling.efile_submit,
             *automated_step_activities(),
             LeaseActivities(sessions).expire_leases,
+            alerts.deliver_notifications,
         ],
         max_concurrent_activities=50,
         # Engagements live for weeks with an open clock each: keep them cached (~0.3 MB each,
@@ -69,12 +82,14 @@ async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     client = await connect(settings, firm_key_store(settings, sessions))
-    worker = build_worker(client, sessions, settings.task_queue, settings.worker_cached_workflows)
+    worker = build_worker(
+        client, sessions, settings.task_queue, settings.worker_cached_workflows, settings
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await ensure_lease_sweeper_schedule(client, settings.task_queue)
+    await ensure_housekeeping_schedules(client, settings.task_queue)
     log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     async with worker:
         await stop.wait()

@@ -11,7 +11,7 @@ from activities.leases import LeaseActivities
 from core.temporal import connect
 from store.db import make_engine, make_session_factory
 from tests.queues.conftest import Queues
-from workers.lease_schedule import ensure_lease_sweeper_schedule
+from workers.schedules import ensure_housekeeping_schedules
 
 
 async def _sweep(q: Queues) -> list[str]:
@@ -85,10 +85,10 @@ async def test_the_scheduled_sweeper_workflow_returns_lapsed_leases(q: Queues) -
     await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)
     await q.expire_lease(task)
     client: Client = await connect(q.settings)
-    schedule_id = await ensure_lease_sweeper_schedule(client, q.settings.task_queue)
-    handle = client.get_schedule_handle(schedule_id)
+    sweeper, dispatcher = await ensure_housekeeping_schedules(client, q.settings.task_queue)
+    handle = client.get_schedule_handle(sweeper)
     try:
-        await ensure_lease_sweeper_schedule(client, q.settings.task_queue)  # a second worker
+        await ensure_housekeeping_schedules(client, q.settings.task_queue)  # a second worker
         await handle.trigger()
         for _ in range(200):
             body = (await q.stack.call("GET", f"/tasks/{task}", "maria", 200)).json()
@@ -98,3 +98,4 @@ async def test_the_scheduled_sweeper_workflow_returns_lapsed_leases(q: Queues) -
         assert body["status"] == "open"
     finally:
         await handle.delete()
+        await client.get_schedule_handle(dispatcher).delete()

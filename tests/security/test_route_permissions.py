@@ -59,6 +59,7 @@ EXPECTED = {
     ("GET", "/api/v1/firms/{firm_id}/data-keys"): "a",
     ("POST", "/api/v1/firms/{firm_id}/data-keys/rotate"): "a",
     ("POST", "/api/v1/firms/{firm_id}/data-keys/{version}/shred"): "a",
+    ("GET", "/api/v1/notifications"): "amp",
 }
 LETTER = {Role.ADMIN: "a", Role.MANAGER: "m", Role.CLERK: "c", Role.PARTNER: "p"}
 
