@@ -157,6 +157,9 @@ async def change_priority(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
 ) -> TaskDetail:
+    """Re-rank one queued task (e.g. a breached one) without touching its due time: the SLA
+    follows the engagement's priority class under the firm's contract, which
+    `POST /engagements/{id}/priority` changes (and recomputes the due times with)."""
     task = await _visible(session, task_id, principal)
     previous = Priority.from_rank(task.priority)
     if not await tasks.set_priority(session, task, body.priority.rank):
