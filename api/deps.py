@@ -127,6 +127,8 @@ async def get_principal(
     except (InvalidTokenError, ValueError):
         raise _UNAUTHENTICATED from None
     async with sessions() as session:
+        # One read, no transaction: autocommit spares the BEGIN and ROLLBACK round trips.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         user = await users.get(session, user_id)
     # A disabled user or a bumped token version (password change) revokes every older token.
     if user is None or not user.active or user.token_version != claims.token_version:

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import uvloop
 from sqlalchemy import text
 
@@ -61,14 +62,14 @@ from store.repositories.tasks import Claimant
 
 RESULTS = Path(__file__).parent / "results"
 
-_NEXT_TASK = text(
-    """
+# What the workflow's create-task activity does after a completion (its own transaction there too).
+_NEXT_TASK = """
     INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue, priority,
         status, outcomes, due_at)
-    VALUES (gen_random_uuid(), :engagement, :firm, :step, :visit, 'human', 'Bench task', :queue,
-        :priority, 'open', '{done}', now() + make_interval(hours => :hours))
+    VALUES (gen_random_uuid(), %(engagement)s, %(firm)s, %(step)s, %(visit)s, 'human',
+        'Bench task', %(queue)s, %(priority)s, 'open', '{done}',
+        now() + make_interval(hours => %(hours)s))
     """
-)
 
 
 @dataclass
@@ -122,12 +123,16 @@ def _percentile(values: list[float], q: float) -> float:
 async def _complete(
     sessions: SessionFactory, clerk: Clerk, row: dict[str, Any], queues: list[str]
 ) -> bool:
-    async with sessions.begin() as session:
+    # The sessions are autocommit: the fenced completion is one statement (its own transaction),
+    # then the next task is inserted, as the workflow's activity would, in another.
+    async with sessions() as session:
         done = await tasks.complete_held(
             session, uuid.UUID(row["id"]), uuid.UUID(clerk.user_id), int(row["generation"])
         )
         if done:
-            await session.execute(
+            raw = await (await session.connection()).get_raw_connection()
+            driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+            await driver.execute(
                 _NEXT_TASK,
                 {
                     "engagement": row["engagement_id"],
@@ -138,6 +143,7 @@ async def _complete(
                     "priority": random.randrange(4),
                     "hours": random.randrange(1, 72),
                 },
+                prepare=True,
             )
     return done
 
@@ -146,7 +152,8 @@ async def _claim_repo(
     mode: str, sessions: SessionFactory, clerk: Clerk, queues: list[str]
 ) -> dict[str, Any] | None:
     claimant = Claimant(user_id=uuid.UUID(clerk.user_id), skills=("drafting", "qc"))
-    async with sessions.begin() as session:
+    # Autocommit, as the API's claim-next runs it: one statement, its own transaction.
+    async with sessions() as session:
         if mode == "naive":
             task = await tasks.claim_next_naive(session, claimant, queues)
         elif mode == "window":
@@ -184,7 +191,11 @@ async def _child(
 ) -> ChildResult:
     result = ChildResult()
     # No pre-ping: the private server never drops connections, and a ping is a round trip.
-    engine = make_engine(url, pool_size=len(clerks) + 1, pre_ping=False)
+    # Autocommit: each claim and each completion is one statement, its own transaction (what
+    # POST /tasks/claim-next does), so no BEGIN/COMMIT round trips.
+    engine = make_engine(url, pool_size=len(clerks) + 1, pre_ping=False).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
     sessions = make_session_factory(engine)
     limits = httpx.Limits(
         max_connections=len(clerks) + 1, max_keepalive_connections=len(clerks) + 1

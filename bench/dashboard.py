@@ -45,7 +45,7 @@ from core.settings import Settings
 from store import migrate
 from store.db import make_engine, make_session_factory
 from store.models import Firm, Task
-from store.repositories import calendar_feed, dashboard
+from store.repositories import calendar_feed, dashboard, dashboard_rollup
 from store.repositories.dashboard import GroupBy
 
 RESULTS = Path(__file__).parent / "results" / "dashboard.json"
@@ -54,12 +54,15 @@ CLERKS = 60
 PASSWORD = "bench-password-123"
 DASH_INDEXES = (
     "ix_tasks_dash_firm_completed",
-    "ix_tasks_dash_completed",
+    "ix_tasks_dash_completed_tpl",
     "ix_tasks_dash_firm_open",
     "ix_tasks_dash_open_due",
+    "ix_tasks_dash_open_template",
+    "ix_tasks_feed_firm_due",
     "ix_engagements_dash_template",
 )
 ROLLUP_TRIGGER = "tasks_dashboard_rollup_insert"
+TEMPLATE_TRIGGER = "tasks_template_key"  # the seed writes template_key itself
 TEMPLATES = (
     "draft-qc-efile", "medical-records-demand", "document-review", "contract-review",
     "client-intake", "legal-research", "billing-collections", "exhibit-compilation",
@@ -89,7 +92,7 @@ def _seed_sql(tasks: int) -> list[str]:
         # 97% completed over the past year (about one in six late), 2% open, 1% claimed, recent.
         f"""INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue,
                 priority, status, assignee_id, outcomes, created_at, due_at, completed_at,
-                completed_by, claimed_at)
+                completed_by, claimed_at, template_key)
             SELECT md5('t' || i)::uuid, md5('e' || e)::uuid, md5('f' || (e % {FIRMS}))::uuid,
                    'step' || (i % 5), i, 'human', 'Task ' || i, ({queues})[1 + i % {len(QUEUES)}],
                    i % 4, s.status,
@@ -100,7 +103,8 @@ def _seed_sql(tasks: int) -> list[str]:
                                    s.created + interval '1 minute' * ((i * 7919) % 3000))
                    END,
                    CASE WHEN s.status = 'completed' THEN md5('u' || (i % {CLERKS}))::uuid END,
-                   CASE WHEN s.status = 'claimed' THEN now() END
+                   CASE WHEN s.status = 'claimed' THEN now() END,
+                   ({templates})[1 + e % {len(TEMPLATES)}]
             FROM generate_series(0::bigint, {tasks - 1}) i
             CROSS JOIN LATERAL (SELECT i % {engagements} AS e) k
             CROSS JOIN LATERAL (SELECT abs(hashint8(i)) % 100 AS h) r
@@ -152,10 +156,12 @@ async def _seed(sessions: Any, tasks: int) -> dict[str, float]:
         )
         # Row by row the rollup trigger would upsert a million times: off for the bulk insert,
         # then the migration's own backfill builds the rollup in one statement.
-        await session.execute(text(f"ALTER TABLE tasks DISABLE TRIGGER {ROLLUP_TRIGGER}"))
+        for trigger in (ROLLUP_TRIGGER, TEMPLATE_TRIGGER):
+            await session.execute(text(f"ALTER TABLE tasks DISABLE TRIGGER {trigger}"))
         for statement in rows_sql:
             await session.execute(text(statement))
-        await session.execute(text(f"ALTER TABLE tasks ENABLE TRIGGER {ROLLUP_TRIGGER}"))
+        for trigger in (ROLLUP_TRIGGER, TEMPLATE_TRIGGER):
+            await session.execute(text(f"ALTER TABLE tasks ENABLE TRIGGER {trigger}"))
         timings["insert_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
         await session.execute(text("DELETE FROM dashboard_rollups"))
@@ -259,7 +265,7 @@ async def _sql(sessions: Any, runs: int) -> dict[str, dict[str, float]]:
     now = datetime.now(UTC)
     start = now - timedelta(days=30)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    queries = {
+    queries: dict[str, Any] = {
         "completed stats, firm, 30 days, by queue": dashboard.completed_stats_query(
             firm, start, now, GroupBy.QUEUE
         ),
@@ -270,20 +276,22 @@ async def _sql(sessions: Any, runs: int) -> dict[str, dict[str, float]]:
         "queues, firm": dashboard.queues_query(firm, now),
         "clerk load, firm": dashboard.clerks_query(firm, day_start),
         "trends, firm, 30 days": dashboard.trends_query(firm, start, now, "America/New_York"),
-        "completed stats, all firms, 30 days": dashboard.completed_stats_query(
-            None, start, now, GroupBy.QUEUE
+        "completed, all firms, today so far (live edge), by template": (
+            dashboard.live_completed_query(day_start, now, GroupBy.TEMPLATE)
         ),
         "open stats, all firms, by template": dashboard.open_stats_query(
             None, now, GroupBy.TEMPLATE
         ),
+        "deadlines feed change marker, firm": (calendar_feed._MARKER, {"firm_id": firm}),
     }
 
     async def measure(session: AsyncSession) -> dict[str, float]:
         medians = {}
         for name, query in queries.items():
+            statement, params = query if isinstance(query, tuple) else (query, {})
 
-            async def call(query: Any = query) -> None:
-                (await session.execute(query)).all()
+            async def call(statement: Any = statement, params: Any = params) -> None:
+                (await session.execute(statement, params)).all()
 
             medians[name] = statistics.median(await _time(call, runs))
         return medians
@@ -333,12 +341,30 @@ async def _breakdown(sessions: Any, runs: int) -> dict[str, Any]:
         out["attention_all_firms_plan"] = [r[0] for r in plan]
 
         live = dashboard.completed_stats_query(None, start, now, GroupBy.TEMPLATE)
+        whole_days, edge_ranges = dashboard._edges(start, now)
+        assert whole_days is not None
+        days = whole_days
+
+        async def edges() -> None:
+            for low, high in edge_ranges:
+                query = dashboard.live_completed_query(low, high, GroupBy.TEMPLATE)
+                (await session.execute(query)).all()
+
         exact = {r.key: r for r in await session.execute(live)}
         rows, total = await dashboard.sla(session, None, start, now, GroupBy.TEMPLATE, now)
         out["sla_all_firms"] = {
             "live_aggregate_ms": await median(lambda: session.execute(live)),
             "rollup_ms": await median(
                 lambda: dashboard.sla(session, None, start, now, GroupBy.TEMPLATE, now)
+            ),
+            # its parts: completed whole days from the rollup, the partial edge days live,
+            # open work now
+            "part_rollup_days_ms": await median(
+                lambda: dashboard_rollup.tallies(session, *days, "template")
+            ),
+            "part_live_edges_ms": await median(edges),
+            "part_open_by_template_ms": await median(
+                lambda: session.execute(dashboard.open_stats_query(None, now, GroupBy.TEMPLATE))
             ),
             "counts_equal": all(
                 exact[r.key].completed == r.completed and exact[r.key].met == r.met for r in rows
@@ -359,32 +385,29 @@ async def _breakdown(sessions: Any, runs: int) -> dict[str, Any]:
 
         firm_row = await session.get(Firm, firm)
         assert firm_row is not None
-        tasks_due = await calendar_feed.open_due_tasks(session, firm)
-        items = await calendar_routes._items(session, firm_row)
-        prints = {item.uid: item.fingerprint for item in items}
-        versions = await calendar_feed.versions(session, firm, prints)
+        await calendar_routes.build_feed(session, firm_row, now)  # records every event once
         await session.commit()
+        feed = await calendar_feed.snapshot(session, firm)
+        items = calendar_routes._items(feed)
+        versions = {uid: said.version for uid, said in feed.said.items()}
         out["calendar_feed"] = {
             "events": len(items),
-            "open_due_tasks_sql_ms": await median(
-                lambda: calendar_feed.open_due_tasks(session, firm)
-            ),
-            "court_deadlines_sql_ms": await median(
-                lambda: calendar_feed.court_deadlines(session, firm)
-            ),
+            # a fetch of an unchanged feed: the change marker, then the cached body
+            "change_marker_sql_ms": await median(lambda: calendar_feed.feed_marker(session, firm)),
+            # a fetch after a change: rows and counters in one statement, fingerprints, render
+            "snapshot_sql_ms": await median(lambda: calendar_feed.snapshot(session, firm)),
             "items_and_fingerprints_ms": await median(
-                lambda: calendar_routes._items(session, firm_row)
-            ),
-            "versions_unchanged_ms": await median(
-                lambda: calendar_feed.versions(session, firm, prints)
+                lambda: asyncio.sleep(0, [i.fingerprint for i in calendar_routes._items(feed)])
             ),
             "render_ms": await median(
                 lambda: asyncio.sleep(
                     0, calendar_routes.render_calendar(firm_row, items, versions, now)
                 )
             ),
+            "rebuild_unchanged_ms": await median(
+                lambda: calendar_routes.build_feed(session, firm_row, now)
+            ),
         }
-        assert len(tasks_due) <= len(items)
 
     # The trigger's cost on completion: 1,000 open tasks completed in one statement, with and
     # without the rollup trigger (each rolled back).
@@ -435,6 +458,7 @@ async def main(tasks: int, runs: int) -> dict[str, Any]:
             flush=True,
         )
         settings = Settings(env="test", database_url=url, log_json=False, log_level="WARNING")
+        api_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         api = await _api(settings, runs)
         sql = await _sql(sessions, max(runs // 3, 10))
         breakdown = await _breakdown(sessions, max(runs // 3, 10))
@@ -444,15 +468,19 @@ async def main(tasks: int, runs: int) -> dict[str, Any]:
         shutil.rmtree(home, ignore_errors=True)  # about 2 GB of cluster data
     result = {
         "at": datetime.now(UTC).isoformat(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "tasks": tasks,
         "firms": FIRMS,
         "runs_per_endpoint": runs,
         "seed": {k: round(v, 1) for k, v in seed.items()},
+        "load_average_before_api": api_load,
         "api": api,
         "sql": sql,
         "breakdown": breakdown,
     }
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average at the end (1, 5, 15 min): {load}; before the API part: {api_load}")
     print("\nAPI, through the ASGI app (ms)")
     for name, figures in api.items():
         mark = "ok " if figures["p95_ms"] <= 50 else "   "

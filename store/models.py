@@ -209,6 +209,9 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     warn_at: Mapped[datetime | None]
+    # The engagement's template, copied by a trigger on insert (migration 0008a_dashboard_speed)
+    # so the all-firms dashboards group by template without joining engagements.
+    template_key: Mapped[str | None] = mapped_column(String(64))
     # Written by the workflow's SLA clock: on_track | at_risk | breached | met | paused.
     sla_state: Mapped[str | None] = mapped_column(String(16))
     escalated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
@@ -313,10 +316,24 @@ Index(
     postgresql_where=text("status = 'completed'"),
 )
 Index(
-    "ix_tasks_dash_completed",
+    "ix_tasks_dash_completed_tpl",  # migration 0008a_dashboard_speed; replaced ..._completed
     Task.completed_at,
-    postgresql_include=["firm_id", *_DASH_COMPLETED],
+    postgresql_include=["firm_id", *_DASH_COMPLETED, "template_key"],
     postgresql_where=text("status = 'completed'"),
+)
+Index(
+    "ix_tasks_dash_open_template",
+    Task.template_key,
+    postgresql_include=["status", "due_at", "created_at"],
+    postgresql_where=text("status IN ('open', 'claimed')"),
+)
+Index(
+    "ix_tasks_feed_firm_due",
+    Task.firm_id,
+    Task.due_at,
+    Task.id,
+    postgresql_include=["engagement_id", "title", "queue", "step_id", "priority", "status"],
+    postgresql_where=text("status IN ('open', 'claimed') AND due_at IS NOT NULL"),
 )
 Index(
     "ix_tasks_dash_firm_open",
@@ -346,7 +363,8 @@ class LoginThrottle(Base):
 
 
 class Notification(Base):
-    """Outbox of SLA warnings, breaches and escalations, for a delivery channel to read."""
+    """Outbox of SLA warnings, breaches and escalations: read in-app (`GET /notifications`) and
+    pushed to the webhook by the NotificationDispatcher (workflows/notification_dispatcher.py)."""
 
     __tablename__ = "notifications"
     __table_args__ = (

@@ -8,12 +8,17 @@ disabling the user or changing their password kills the URL. The bearer header w
 Each open task with a due time and each running engagement's court deadline is one VEVENT with a
 stable UID (`task-<id>@docketflow`, `court-<engagement id>@docketflow`); SEQUENCE and
 LAST-MODIFIED move only when what the event says changes, so clients update it in place.
+
+A fetch first reads the feed's change marker (one index-only query: a digest of every event's
+content and stored counters); while it holds, the body rendered last time is served again
+(`FeedCache`), so an unchanged feed costs one query, not a rebuild of every event.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -177,12 +182,12 @@ class _Item:
         return _fingerprint(self.start.isoformat(), self.summary, self.description)
 
 
-async def _items(session: AsyncSession, firm: Firm) -> list[_Item]:
+def _items(feed: calendar_feed.FeedSnapshot) -> list[_Item]:
     items: list[_Item] = []
-    for task in await calendar_feed.open_due_tasks(session, firm.id):
+    for task in feed.tasks:
         items.append(
             _Item(
-                uid=f"task-{task.id}@docketflow",
+                uid=calendar_feed.task_uid(task.id),
                 start=task.due_at,
                 summary=f"Due: {task.title}",
                 description=(
@@ -193,18 +198,68 @@ async def _items(session: AsyncSession, firm: Firm) -> list[_Item]:
                 categories=("Docketflow", "Task due"),
             )
         )
-    for engagement in await calendar_feed.court_deadlines(session, firm.id):
-        assert engagement.court_deadline is not None
+    for court in feed.courts:
         items.append(
             _Item(
-                uid=f"court-{engagement.id}@docketflow",
-                start=engagement.court_deadline,
-                summary=f"Court deadline: {engagement.title} ({engagement.matter_ref})",
-                description=f"Engagement: {engagement.id}\nTemplate: {engagement.template_key}",
+                uid=calendar_feed.court_uid(court.engagement_id),
+                start=court.court_deadline,
+                summary=f"Court deadline: {court.title} ({court.matter_ref})",
+                description=f"Engagement: {court.engagement_id}\nTemplate: {court.template_key}",
                 categories=("Docketflow", "Court deadline"),
             )
         )
     return items
+
+
+class FeedCache:
+    """The last rendered feed of each firm, served again while the firm's feed marker (a digest
+    of every event's content and change counters, computed in PostgreSQL) and the firm's name
+    and time zone are unchanged. The marker lives in the database, so every API replica sees
+    a change, whoever made or counted it; a miss renders from one snapshot and is kept only if
+    that render changed no counter (else the next fetch's marker differs anyway)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._feeds: OrderedDict[uuid.UUID, tuple[tuple[str, str, str], bytes]] = OrderedDict()
+
+    def get(self, firm_id: uuid.UUID, key: tuple[str, str, str]) -> bytes | None:
+        entry = self._feeds.get(firm_id)
+        if entry is None or entry[0] != key:
+            return None
+        self._feeds.move_to_end(firm_id)
+        return entry[1]
+
+    def put(self, firm_id: uuid.UUID, key: tuple[str, str, str], body: bytes) -> None:
+        self._feeds[firm_id] = (key, body)
+        self._feeds.move_to_end(firm_id)
+        while len(self._feeds) > self.size:
+            self._feeds.popitem(last=False)
+
+
+def _cache(request: Request) -> FeedCache:
+    cache = getattr(request.app.state, "deadlines_feed_cache", None)
+    if cache is None:
+        cache = request.app.state.deadlines_feed_cache = FeedCache()
+    return cache
+
+
+async def build_feed(
+    session: AsyncSession, firm: Firm, now: datetime
+) -> tuple[bytes, tuple[str, str, str] | None]:
+    """Renders the feed from one snapshot, counting each changed event once; returns the body
+    and the cache key it may be kept under (None when this render changed a counter)."""
+    feed = await calendar_feed.snapshot(session, firm.id)
+    items = _items(feed)
+    versions = {uid: said.version for uid, said in feed.said.items()}
+    changed = {
+        item.uid: item.fingerprint
+        for item in items
+        if item.uid not in feed.said or feed.said[item.uid].fingerprint != item.fingerprint
+    }
+    if changed:
+        versions.update(await calendar_feed.record_changes(session, firm.id, changed))
+    body = render_calendar(firm, items, versions, now)
+    return body, None if changed else (feed.marker, firm.name, firm.timezone)
 
 
 def _text(value: str) -> str:
@@ -284,16 +339,19 @@ def render_calendar(
 )
 async def deadlines_feed(
     firm_id: uuid.UUID,
+    request: Request,
     session: SessionDep,
     scope: Annotated[Scope, Depends(_feed_scope)],
 ) -> Response:
     """The firm's open task due times and court deadlines as an iCalendar feed."""
     firm = await _visible_firm(session, firm_id, scope)
-    items = await _items(session, firm)
-    versions = await calendar_feed.versions(
-        session, firm.id, {item.uid: item.fingerprint for item in items}
-    )
-    body = render_calendar(firm, items, versions, datetime.now(UTC))
+    cache = _cache(request)
+    marker = await calendar_feed.feed_marker(session, firm.id)
+    body = cache.get(firm.id, (marker, firm.name, firm.timezone))
+    if body is None:
+        body, key = await build_feed(session, firm, datetime.now(UTC))
+        if key is not None:
+            cache.put(firm.id, key, body)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -203,7 +203,7 @@ async def list_tasks(
     },
 )
 async def claim_next(
-    session: SessionDep,
+    sessions: SessionsDep,
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
     body: ClaimNextIn | None = None,
 ) -> Any:
@@ -214,15 +214,18 @@ async def claim_next(
         skills=principal.skills,
         approvals_for_firm=principal.firm_id if principal.role == Role.PARTNER else None,
     )
-    task = await tasks.claim_next(session, claimant, asked)
-    if task is None:
-        refusal = await tasks.wip_refusal(session, principal.id, asked)
-        if refusal is not None:
-            raise DomainError(ErrorType.CONFLICT, refusal)
-        return Response(status_code=204)
-    await _audit(
-        session, principal, task, "task.claimed", via="claim-next", generation=task.generation
-    )
+    record = principal.audit_record("task.claimed", "task", "", detail={"via": "claim-next"})
+    async with sessions() as session:
+        # One statement claims and writes its audit entry; autocommit makes it its own
+        # transaction, committed before the response is sent, with no BEGIN/COMMIT round trips
+        # and the audit chain's lock never held while this process does other work.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        task = await tasks.claim_next(session, claimant, asked, audit=record)
+        if task is None:
+            refusal = await tasks.wip_refusal(session, principal.id, asked)
+            if refusal is not None:
+                raise DomainError(ErrorType.CONFLICT, refusal)
+            return Response(status_code=204)
     # The hot path: serialise once, in pydantic's core, instead of FastAPI's validate-then-encode
     # of the response model (same JSON; the model has no aliases).
     return Response(content=_detail(task).model_dump_json(), media_type="application/json")

@@ -110,14 +110,22 @@ class SlaRow:
         return round(100.0 * self.met / self.completed, 1) if self.completed else None
 
 
+def _task_template() -> ColumnElement[str]:
+    # Never NULL (the trigger copies it from the engagement); '' as in the rollup, and a group
+    # key must be non-NULL (NULL is the total row of the grouping sets).
+    empty: ColumnElement[str] = literal_column("''")
+    return func.coalesce(Task.template_key, empty)
+
+
 def _grouped(query: Query, group_by: GroupBy, user_column: Any, firm_id: uuid.UUID | None) -> Query:
     """Adds the grouping key (and the join it needs) to an aggregate over tasks."""
+    if group_by == GroupBy.TEMPLATE and firm_id is None:
+        # Every firm: the task's own copy of its template (migration 0008a_dashboard_speed),
+        # read from the covering indexes; a join would hash every engagement.
+        return query.add_columns(_task_template().label("key"))
     if group_by == GroupBy.TEMPLATE:
-        # The firm filter on engagements too: the planner then reads the firm's engagements by
-        # index instead of hashing the whole table.
-        on = Engagement.id == Task.engagement_id
-        if firm_id is not None:
-            on = and_(on, Engagement.firm_id == firm_id)
+        # One firm: the firm's engagements by index (the firm indexes of 0004 predate the copy).
+        on = and_(Engagement.id == Task.engagement_id, Engagement.firm_id == firm_id)
         return query.add_columns(Engagement.template_key.label("key")).join(Engagement, on)
     if group_by == GroupBy.CLERK:
         unassigned: ColumnElement[str] = literal_column("'(unassigned)'")
@@ -173,6 +181,20 @@ def _edges(
     return days, [(a, b) for a, b in ((start, first), (stop, end)) if a < b]
 
 
+def live_completed_query(low: datetime, high: datetime, group_by: GroupBy) -> Query:
+    """Completed work of every firm in [low, high) per group and cycle-time bucket, as the
+    rollup keeps it: the period's partial edge days, read from `ix_tasks_dash_completed_tpl`."""
+    query = select(
+        func.count().label("completed"),
+        func.count().filter(_met()).label("met"),
+        dashboard_rollup.bucket_of(_cycle_seconds()).label("bucket"),
+    ).select_from(Task)
+    query = _grouped(query, group_by, Task.completed_by, None)
+    return query.where(_IS_COMPLETED, Task.completed_at >= low, Task.completed_at < high).group_by(
+        literal_column("key"), literal_column("bucket")
+    )
+
+
 async def _all_firms_completed(
     session: AsyncSession, start: datetime, end: datetime, group_by: GroupBy
 ) -> dict[str | None, dashboard_rollup.Tally]:
@@ -182,26 +204,7 @@ async def _all_firms_completed(
     if days is not None:
         tallies.update(await dashboard_rollup.tallies(session, *days, group_by.value))
     for low, high in live:
-        query = select(
-            func.count().label("completed"),
-            func.count().filter(_met()).label("met"),
-            dashboard_rollup.bucket_of(_cycle_seconds()).label("bucket"),
-        ).select_from(Task)
-        if group_by == GroupBy.TEMPLATE:
-            # A lookup per row, not a join: a join across every firm hashes all engagements
-            # for a day's worth of tasks.
-            template = (
-                select(Engagement.template_key)
-                .where(Engagement.id == Task.engagement_id)
-                .scalar_subquery()
-            )
-            query = query.add_columns(template.label("key"))
-        else:
-            query = _grouped(query, group_by, Task.completed_by, None)
-        query = query.where(
-            _IS_COMPLETED, Task.completed_at >= low, Task.completed_at < high
-        ).group_by(literal_column("key"), literal_column("bucket"))
-        for row in await session.execute(query):
+        for row in await session.execute(live_completed_query(low, high, group_by)):
             tally = tallies.setdefault(row.key, dashboard_rollup.Tally())
             tally.add_bucket(int(row.bucket), int(row.completed), int(row.met))
     total = dashboard_rollup.Tally()

@@ -8,18 +8,23 @@ never get the same row.
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import TaskStatus
 from store.models import Queue, Task, TaskComment, User
+from store.repositories.audit import AuditRecord
 from store.scope import Scope
 
 DEFAULT_LEASE_MINUTES = 30
@@ -261,18 +266,82 @@ def _claim_params(claimant: Claimant, queues: Sequence[str] | None) -> dict[str,
     }
 
 
-async def _take(session: AsyncSession, statement: Any, params: dict[str, Any]) -> Task | None:
-    # A plain row, not an ORM load: claims are the hot path, and building the Task from the
-    # RETURNING row skips the ORM's load and identity-map work. The Task is transient (detached):
-    # callers read it; a later `get` in the same session loads the row fresh.
-    row = (await session.execute(statement, params)).mappings().one_or_none()
+def _psycopg(statement: str) -> str:
+    """A `text()` statement's `:name` parameters as psycopg's `%(name)s` (same SQL otherwise)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement)
+
+
+async def _driver(session: AsyncSession) -> AsyncConnection[Any]:
+    """The session's own psycopg connection, inside the session's transaction (if any)."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver: AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    return driver
+
+
+async def _take(session: AsyncSession, statement: str, params: dict[str, Any]) -> Task | None:
+    # The hot path runs on psycopg directly: SQLAlchemy's statement and result layers cost more
+    # client CPU than the claim costs the server (bench/README.md, "Claims"). psycopg prepares the
+    # statement on first use (`prepare=True`). The Task is built from the RETURNING row and is
+    # transient (detached): callers read it; a later `get` in the same session loads it fresh.
+    cursor = (await _driver(session)).cursor(row_factory=dict_row)
+    await cursor.execute(statement, params, prepare=True)
+    row = await cursor.fetchone()
     return None if row is None else Task(**row)
 
 
+# The claim and its audit entry in one statement: a data-modifying CTE appends the entry for the
+# row the claim took (the hash-chain trigger of migration 0003 fills prev_hash/hash). One round
+# trip, and under autocommit the chain's lock is held only inside the server, never across the
+# client's work between statements.
+_AUDIT_CLAIM = """,
+    claimed AS ({take}),
+    logged AS (
+        INSERT INTO audit_log (action, object_type, object_id, actor_id, actor_role,
+            engagement_id, firm_id, detail, request_id, client_addr)
+        SELECT CAST(:audit_action AS text), 'task', CAST(claimed.id AS text),
+            CAST(:audit_actor_id AS uuid), CAST(:audit_actor_role AS text), claimed.engagement_id,
+            claimed.firm_id,
+            CAST(:audit_detail AS jsonb) || jsonb_build_object('generation', claimed.generation),
+            CAST(:audit_request_id AS text), CAST(:audit_client_addr AS text)
+        FROM claimed
+    )
+    SELECT * FROM claimed"""
+
+
+def _audited(statement: str) -> str:
+    head, take = statement.split("UPDATE tasks\n", 1)
+    return head.rstrip() + _AUDIT_CLAIM.format(take="UPDATE tasks\n" + take)
+
+
+_PG_CLAIM_LOCKING = _psycopg(_CLAIM_LOCKING.text)
+_PG_CLAIM_LOCKING_AUDITED = _psycopg(_audited(_CLAIM_LOCKING.text))
+_PG_CLAIM_WINDOW = _psycopg(_CLAIM_WINDOW.text)
+_PG_CLAIM_NAIVE = _psycopg(CLAIM_NAIVE.text)
+
+
+def _audit_params(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "audit_action": record.action,
+        "audit_actor_id": str(record.actor_id) if record.actor_id else None,
+        "audit_actor_role": str(record.actor_role) if record.actor_role else None,
+        "audit_detail": json.dumps(record.detail, default=str),
+        "audit_request_id": record.request_id,
+        "audit_client_addr": record.client_addr,
+    }
+
+
 async def claim_next(
-    session: AsyncSession, claimant: Claimant, queues: Sequence[str] | None = None
+    session: AsyncSession,
+    claimant: Claimant,
+    queues: Sequence[str] | None = None,
+    *,
+    audit: AuditRecord | None = None,
 ) -> Task | None:
     """Claim the best eligible open task of `queues` (None: every queue), or None.
+
+    With `audit`, the same statement appends its audit entry: action, actor, role, request id and
+    client address come from `audit`; object id, firm and engagement from the claimed row; the
+    claim's generation is added to `audit.detail`. Nothing is written when nothing is claimed.
 
     One locking index probe per queue, then the best of those heads. The heads not chosen stay
     locked until this short transaction commits (other clerks skip to the next row of that
@@ -280,7 +349,10 @@ async def claim_next(
     in bench/claims.py and was slower: 1.7 ms against 1.0 ms server time per claim at 1M rows,
     and no better with 32 clerks.
     """
-    return await _take(session, _CLAIM_LOCKING, _claim_params(claimant, queues))
+    params = _claim_params(claimant, queues)
+    if audit is None:
+        return await _take(session, _PG_CLAIM_LOCKING, params)
+    return await _take(session, _PG_CLAIM_LOCKING_AUDITED, params | _audit_params(audit))
 
 
 async def claim_next_window(
@@ -288,9 +360,9 @@ async def claim_next_window(
 ) -> Task | None:
     """The measured alternative: lock-free candidate window, then the exact probe if it ran dry."""
     params = _claim_params(claimant, queues)
-    task = await _take(session, _CLAIM_WINDOW, params)
+    task = await _take(session, _PG_CLAIM_WINDOW, params)
     if task is None:
-        task = await _take(session, _CLAIM_LOCKING, params)
+        task = await _take(session, _PG_CLAIM_LOCKING, params)
     return task
 
 
@@ -298,7 +370,7 @@ async def claim_next_naive(
     session: AsyncSession, claimant: Claimant, queues: Sequence[str]
 ) -> Task | None:
     """The single-sort design the benchmark compares against; not used by the API."""
-    return await _take(session, CLAIM_NAIVE, _claim_params(claimant, queues))
+    return await _take(session, _PG_CLAIM_NAIVE, _claim_params(claimant, queues))
 
 
 async def wip_refusal(
@@ -391,9 +463,9 @@ async def renew_lease(
     return result.scalar_one_or_none()
 
 
-# complete_held as one plain statement (no ORM bulk-update path): the claims benchmark runs it once
-# per cycle.
-_COMPLETE_HELD = text(
+# complete_held as one plain psycopg statement (no SQLAlchemy layers): the claims benchmark runs it
+# once per cycle.
+_COMPLETE_HELD = _psycopg(
     """
     UPDATE tasks
     SET status = 'completed', outcome = 'done', completed_by = CAST(:user_id AS uuid),
@@ -413,8 +485,9 @@ async def complete_held(
     The API completes through Temporal; this is the repository-level completion the claims
     benchmark uses, and what a completion without a workflow would do.
     """
-    params = {"id": task_id, "user_id": user_id, "generation": generation}
-    return (await session.execute(_COMPLETE_HELD, params)).scalar_one_or_none() is not None
+    params = {"id": str(task_id), "user_id": str(user_id), "generation": generation}
+    cursor = await (await _driver(session)).execute(_COMPLETE_HELD, params, prepare=True)
+    return await cursor.fetchone() is not None
 
 
 async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> bool:

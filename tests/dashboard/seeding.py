@@ -102,3 +102,6 @@ class Seeder:
         await self._run(
             update(Task).where(Task.id == uuid.UUID(task_id)).values(due_at=self.now + due_in)
         )
+
+    async def edit_task(self, task_id: str, **values: Any) -> None:
+        await self._run(update(Task).where(Task.id == uuid.UUID(task_id)).values(**values))

@@ -127,3 +127,33 @@ async def test_a_completion_counts_once_and_undoing_it_takes_it_back(
     # Reopened (an operator's repair): no longer counted.
     await set_task(status="open", completed_at=None)
     assert await completed() == 0
+
+
+async def test_all_firms_open_work_by_template_equals_the_firms_summed(
+    stack: Stack, seeder: Seeder
+) -> None:
+    """Across every firm, open work is grouped by the template copied onto each task when it is
+    written; for one firm, by its engagement's: the two must agree."""
+    firm_a, firm_b = stack.user_ids["firm_a"], stack.user_ids["firm_b"]
+    for firm, template in ((firm_a, "draft-qc-efile"), (firm_b, "document-review")):
+        engagement = await seeder.engagement(firm, template=template)
+        await seeder.task(engagement, firm, created_ago=10 * H, due_in=-H)  # breached
+        await seeder.task(engagement, firm, created_ago=10 * H, due_in=H)  # at risk
+        await seeder.task(engagement, firm, created_ago=H, due_in=10 * H)  # on track
+    shared = await seeder.engagement(firm_a, template="document-review")
+    await seeder.task(shared, firm_a, created_ago=H, due_in=None)
+
+    both = (await stack.call("GET", "/dashboard/sla", "maria", 200)).json()
+    figures = {g["key"]: (g["open"], g["at_risk"], g["open_breached"]) for g in both["groups"]}
+    assert figures == {"draft-qc-efile": (3, 1, 1), "document-review": (4, 1, 1)}
+    assert (both["total"]["open"], both["total"]["at_risk"], both["total"]["open_breached"]) == (
+        7,
+        2,
+        2,
+    )
+    summed: dict[str, int] = {}
+    for firm in (firm_a, firm_b):
+        one = (await stack.call("GET", f"/dashboard/sla?firm_id={firm}", "maria", 200)).json()
+        for g in one["groups"]:
+            summed[g["key"]] = summed.get(g["key"], 0) + g["open"]
+    assert summed == {key: open_ for key, (open_, _, _) in figures.items()}

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar
 
 from tests.dashboard.seeding import Seeder
-from tests.harness import Stack
+from tests.harness import Stack, running_api
 
 
 def _events(ics: bytes) -> dict[str, object]:
@@ -124,3 +124,61 @@ async def test_a_partner_cannot_read_or_subscribe_to_another_firms_feed(stack: S
     await stack.call("POST", f"/firms/{firm_b}/calendar-token", "paula", 404)
     await stack.call("GET", f"/firms/{firm_b}/deadlines.ics", "oscar", 200)
     assert (await stack.http.get(f"/api/v1/firms/{firm_b}/deadlines.ics")).status_code == 401
+
+
+async def test_an_unchanged_feed_is_served_again_and_each_change_shows_on_the_next_fetch(
+    stack: Stack, seeder: Seeder
+) -> None:
+    firm = stack.user_ids["firm_a"]
+    engagement = await seeder.engagement(firm)
+    renamed = await seeder.task(
+        engagement, firm, created_ago=timedelta(hours=1), due_in=timedelta(hours=4)
+    )
+    finished = await seeder.task(
+        engagement, firm, created_ago=timedelta(hours=1), due_in=timedelta(hours=5)
+    )
+    path = f"/firms/{firm}/deadlines.ics"
+    await stack.call("GET", path, "maria", 200)  # records the events' counters
+    settled = (await stack.call("GET", path, "maria", 200)).content
+    await asyncio.sleep(1.1)  # DTSTAMP has one-second resolution: a re-render would show
+    assert (await stack.call("GET", path, "maria", 200)).content == settled
+
+    await seeder.edit_task(renamed, title="Draft the amended motion")
+    await seeder.edit_task(finished, status="completed", completed_at=seeder.now)
+    added = await seeder.task(
+        engagement, firm, created_ago=timedelta(minutes=1), due_in=timedelta(hours=6)
+    )
+    events = _events((await stack.call("GET", path, "maria", 200)).content)
+    assert set(events) == {f"task-{renamed}@docketflow", f"task-{added}@docketflow"}
+    assert events[f"task-{renamed}@docketflow"]["SUMMARY"] == "Due: Draft the amended motion"  # type: ignore[index]
+    assert events[f"task-{renamed}@docketflow"]["SEQUENCE"] == 1  # type: ignore[index]
+    again = _events((await stack.call("GET", path, "maria", 200)).content)
+    assert again[f"task-{renamed}@docketflow"]["SEQUENCE"] == 1  # type: ignore[index]
+
+
+async def test_a_change_counted_by_another_api_replica_shows_in_this_replicas_feed(
+    stack: Stack, seeder: Seeder
+) -> None:
+    """Each replica keeps its own rendered feeds; the change check reads the counters stored
+    in PostgreSQL, so a replica never serves an event older than one another replica served."""
+    firm = stack.user_ids["firm_a"]
+    engagement = await seeder.engagement(firm)
+    task = await seeder.task(
+        engagement, firm, created_ago=timedelta(hours=1), due_in=timedelta(hours=4)
+    )
+    path, uid = f"/firms/{firm}/deadlines.ics", f"task-{task}@docketflow"
+    headers = stack.auth("maria")
+    for _ in range(2):  # this replica now holds the rendered feed
+        assert _events((await stack.call("GET", path, "maria", 200)).content)[uid]["SEQUENCE"] == 0  # type: ignore[index]
+
+    async with running_api(stack.settings) as (other, _):
+        # the due time moves and moves back; only the other replica is asked in between
+        await seeder.move_due(task, timedelta(hours=8))
+        moved = await other.get(f"/api/v1{path}", headers=headers)
+        assert _events(moved.content)[uid]["SEQUENCE"] == 1  # type: ignore[index]
+        await seeder.move_due(task, timedelta(hours=4))
+
+    back = _events((await stack.call("GET", path, "maria", 200)).content)[uid]
+    assert back["SEQUENCE"] == 2  # type: ignore[index]
+    start = back["DTSTART"].dt  # type: ignore[index]
+    assert abs(start - (seeder.now + timedelta(hours=4))) < timedelta(seconds=1)

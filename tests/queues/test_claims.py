@@ -94,3 +94,46 @@ async def test_a_claim_beyond_the_queues_wip_limit_is_a_409(q: Queues) -> None:
         "POST", "/tasks/claim-next", "dana", 409, json={"queues": ["intake"]}
     )
     assert "'intake' (1/1)" in refused.json()["detail"]
+
+
+async def test_every_claim_next_writes_one_chained_audit_entry_with_its_generation(
+    q: Queues,
+) -> None:
+    created = {await q.add_task() for _ in range(12)}
+    clerks = [f"auditee{i}" for i in range(4)]
+    for name in clerks:
+        await q.stack.add_user(name, Role.CLERK, ["drafting"])
+
+    async def claim_all(name: str) -> list[tuple[str, int]]:
+        got: list[tuple[str, int]] = []
+        while True:
+            response = await q.stack.http.post(
+                "/api/v1/tasks/claim-next",
+                headers={**q.stack.auth(name), "x-request-id": f"req-{name}"},
+            )
+            if response.status_code == 204:
+                return got
+            assert response.status_code == 200, response.text
+            got.append((response.json()["id"], response.json()["generation"]))
+
+    claims = [c for got in await asyncio.gather(*(claim_all(n) for n in clerks)) for c in got]
+    assert {task for task, _ in claims} == created
+    rows = await q.sql(
+        "SELECT object_id, actor_id, actor_role, detail, request_id, firm_id "
+        "FROM audit_log WHERE action = 'task.claimed' ORDER BY id"
+    )
+    assert len(rows) == len(claims)
+    by_task = {str(r[0]): r for r in rows}
+    names = {user_id: name for name, user_id in q.stack.user_ids.items()}
+    for task, generation in claims:
+        _, actor, role, detail, request_id, firm = by_task[task]
+        assert detail == {"via": "claim-next", "generation": generation}
+        assert role == "clerk" and firm == q.firm_id
+        assert request_id == f"req-{names[str(actor)]}"
+    # The chain trigger linked every entry written inside the claim statements.
+    broken = await q.sql(
+        "SELECT a.id FROM audit_log a LEFT JOIN audit_log p ON p.hash = a.prev_hash "
+        "WHERE a.hash IS DISTINCT FROM audit_entry_hash(a) "
+        "OR (p.id IS NULL AND a.prev_hash <> repeat('0', 64))"
+    )
+    assert broken == []
