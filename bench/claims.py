@@ -36,10 +36,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -59,6 +62,7 @@ from core.settings import Settings
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.repositories import tasks
 from store.repositories.tasks import Claimant
+from workers.audit_chainer import chaining
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -265,6 +269,26 @@ def _child_main(
 # ---------------------------------------------------------------------------- the parent
 
 
+@contextmanager
+def _audit_chainer(url: str) -> Iterator[None]:
+    """The workers' audit chainer, running for the phase as in a deployment (its cost counts)."""
+    stop = threading.Event()
+
+    async def run() -> None:
+        engine = make_engine(url, pool_size=1, pre_ping=False)
+        async with chaining(make_session_factory(engine)):
+            await asyncio.to_thread(stop.wait)
+        await engine.dispose()
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _run_phase(
     phase: str,
     mode: str,
@@ -277,7 +301,10 @@ def _run_phase(
     procs = max(1, min(args.procs, len(clerks)))
     groups = [clerks[i::procs] for i in range(procs)]
     start_at = time.time() + 3.0
-    with ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool:
+    with (
+        _audit_chainer(url),
+        ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool,
+    ):
         futures = [
             pool.submit(
                 _child_main,

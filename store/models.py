@@ -241,9 +241,11 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    # Hash chain, set by the database on insert (migration 0003_security): never written here.
+    # Hash chain, set by the database's chainer shortly after commit (migration
+    # 0011_audit_chainer): `seq` is the entry's place in the chain. Never written here.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
 
 class IdempotentResponse(Base):

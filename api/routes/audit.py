@@ -117,6 +117,7 @@ async def export_audit(
     if (engagement_id is None) == (firm_id is None):
         raise HTTPException(status_code=422, detail="give exactly one of engagement_id, firm_id")
     await _check_visible(session, principal, engagement_id=engagement_id, firm_id=firm_id)
+    await audit.chain_pending(session)  # every entry committed so far leaves with its hashes
     rows = [
         _row(e)
         for e in await audit.export_entries(

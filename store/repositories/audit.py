@@ -1,7 +1,10 @@
 """The audit log: who did what, to which object, for which firm.
 
-Append-only and hash-chained by the database (migration 0003_security): each row stores the hash of
-the one before it and of its own canonical content, so `verify_chain` finds any edit or deletion.
+Append-only from the insert (triggers, migration 0003_security) and hash-chained by the database
+shortly after commit (`chain_pending`, migration 0011_audit_chainer): each chained row stores its
+place `seq`, the hash of the one before it and of its own canonical content, so `verify_chain`
+finds any edit or deletion. Writers never wait for one another: the chain is extended by one
+chainer at a time, outside their transactions.
 """
 
 from __future__ import annotations
@@ -55,6 +58,15 @@ async def record(session: AsyncSession, entry: AuditRecord) -> None:
     await session.execute(statement)
 
 
+async def chain_pending(session: AsyncSession, max_rows: int = 10_000, wait: bool = True) -> int:
+    """Link the committed, unchained entries (in id order) to the chain; returns how many.
+
+    `wait=False` returns 0 at once when another chainer holds the chain (the periodic chainer);
+    verify and export wait, so they see every entry committed before they began."""
+    query = text("SELECT audit_chain_pending(:max_rows, :wait)")
+    return int((await session.execute(query, {"max_rows": max_rows, "wait": wait})).scalar_one())
+
+
 async def list_entries(
     session: AsyncSession,
     scope: Scope,
@@ -86,7 +98,8 @@ async def export_entries(
         query = query.where(AuditEntry.engagement_id == engagement_id)
     if firm_id is not None:
         query = query.where(AuditEntry.firm_id == firm_id)
-    return (await session.execute(query.order_by(AuditEntry.id))).scalars().all()
+    order = (AuditEntry.seq.asc().nulls_last(), AuditEntry.id)
+    return (await session.execute(query.order_by(*order))).scalars().all()
 
 
 GENESIS = "0" * 64
@@ -94,13 +107,16 @@ GENESIS = "0" * 64
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The outcome of re-walking the chain: `broken_id` is the first entry that does not hold."""
+    """The outcome of re-walking the chain: `broken_id` is the first entry that does not hold.
+    `head_id`/`head_hash` name the newest chained entry; `unchained` entries were committed
+    after the walk's chaining and wait for the next one."""
 
     checked: int
     head_id: int | None
     head_hash: str | None
     broken_id: int | None = None
     problem: str | None = None
+    unchained: int = 0
 
     @property
     def intact(self) -> bool:
@@ -110,52 +126,49 @@ class ChainReport:
 async def verify_chain(
     session: AsyncSession, *, anchor: tuple[int, str] | None = None, batch: int = 5000
 ) -> ChainReport:
-    """Recompute every entry's hash (with the database's own `audit_entry_hash`) and link.
+    """Chain what is committed, then recompute every entry's hash (with the database's own
+    `audit_entry_hash`) and link, in chain order.
 
     An edited entry no longer matches its hash; a deleted one leaves its successor pointing at a
     hash that is not its predecessor's. Deleting the newest entries is only caught against an
     exported head: pass an earlier run's head as `anchor` (id, hash) and it must still be there.
     """
+    await chain_pending(session, max_rows=1_000_000)
+    await session.commit()
     previous = GENESIS
     checked = 0
     head_id: int | None = None
-    last_id = 0
+    anchor_seen = False
+    last_seq = 0
     query = text(
-        "SELECT a.id, a.prev_hash, a.hash, audit_entry_hash(a) AS expected "
-        "FROM audit_log a WHERE a.id > :after ORDER BY a.id LIMIT :batch"
+        "SELECT a.id, a.seq, a.prev_hash, a.hash, audit_entry_hash(a) AS expected "
+        "FROM audit_log a WHERE a.seq > :after ORDER BY a.seq LIMIT :batch"
     )
     while True:
-        rows = (await session.execute(query, {"after": last_id, "batch": batch})).all()
+        rows = (await session.execute(query, {"after": last_seq, "batch": batch})).all()
         if not rows:
             break
         for row in rows:
+            problem = None
             if row.prev_hash != previous:
-                return ChainReport(
-                    checked,
-                    head_id,
-                    previous,
-                    row.id,
-                    "does not link to the entry before it "
-                    "(an entry before it was deleted or edited)",
-                )
-            if row.hash != row.expected:
-                return ChainReport(
-                    checked,
-                    head_id,
-                    previous,
-                    row.id,
-                    "its content does not match its hash (the entry was edited)",
-                )
-            if anchor is not None and row.id == anchor[0] and row.hash != anchor[1]:
-                return ChainReport(
-                    checked, head_id, previous, row.id, "differs from the anchored head"
-                )
+                problem = "does not link to its predecessor (an earlier one was deleted or edited)"
+            elif row.hash != row.expected:
+                problem = "its content does not match its hash (the entry was edited)"
+            elif anchor is not None and row.id == anchor[0] and row.hash != anchor[1]:
+                problem = "differs from the anchored head"
+            if problem is not None:
+                return ChainReport(checked, head_id, previous, row.id, problem)
+            anchor_seen = anchor_seen or (anchor is not None and row.id == anchor[0])
             previous = row.hash
             head_id = row.id
             checked += 1
-        last_id = rows[-1].id
-    if anchor is not None and (head_id is None or head_id < anchor[0]):
+        last_seq = rows[-1].seq
+    if anchor is not None and not anchor_seen:
         return ChainReport(
             checked, head_id, previous, anchor[0], "is gone: the newest entries were deleted"
         )
-    return ChainReport(checked, head_id, previous if head_id is not None else None)
+    pending = text("SELECT count(*) FROM audit_log WHERE seq IS NULL")
+    unchained = int((await session.execute(pending)).scalar_one())
+    return ChainReport(
+        checked, head_id, previous if head_id is not None else None, None, None, unchained
+    )

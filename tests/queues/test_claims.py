@@ -130,7 +130,8 @@ async def test_every_claim_next_writes_one_chained_audit_entry_with_its_generati
         assert detail == {"via": "claim-next", "generation": generation}
         assert role == "clerk" and firm == q.firm_id
         assert request_id == f"req-{names[str(actor)]}"
-    # The chain trigger linked every entry written inside the claim statements.
+    # The chainer links every entry written inside the claim statements once committed.
+    await q.sql("SELECT audit_chain_pending(100000)")
     broken = await q.sql(
         "SELECT a.id FROM audit_log a LEFT JOIN audit_log p ON p.hash = a.prev_hash "
         "WHERE a.hash IS DISTINCT FROM audit_entry_hash(a) "

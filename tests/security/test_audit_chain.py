@@ -19,6 +19,7 @@ from store.db import SessionFactory, make_engine, make_session_factory
 from store.repositories import audit
 from store.repositories.audit import AuditRecord
 from tests.harness import Stack
+from workers.audit_chainer import chaining
 
 MAINTENANCE = "SET LOCAL docketflow.audit_maintenance = 'on'"
 
@@ -30,7 +31,10 @@ async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
-async def _write(sessions: SessionFactory, count: int, prefix: str = "test") -> None:
+async def _write(
+    sessions: SessionFactory, count: int, prefix: str = "test", chain: bool = True
+) -> None:
+    """`count` entries, one transaction each, then chained as the workers' chainer would."""
     for n in range(count):
         async with sessions.begin() as session:
             await audit.record(
@@ -43,6 +47,9 @@ async def _write(sessions: SessionFactory, count: int, prefix: str = "test") -> 
                     detail={"n": n, "note": "x"},
                 ),
             )
+    if chain:
+        async with sessions.begin() as session:
+            await audit.chain_pending(session)
 
 
 async def _ids(sessions: SessionFactory) -> list[int]:
@@ -111,10 +118,35 @@ async def test_deleting_the_newest_entries_is_caught_against_an_exported_head(
     assert report.broken_id == head.head_id  # ...but not the one exported earlier
 
 
-async def test_concurrent_writers_never_fork_the_chain(sessions: SessionFactory) -> None:
-    await asyncio.gather(*(_write(sessions, 10, prefix=f"w{w}") for w in range(8)))
+async def test_concurrent_writers_and_chainers_never_fork_the_chain(
+    sessions: SessionFactory,
+) -> None:
+    # Two chainers run while eight writers commit: entries are linked as they commit.
+    async with chaining(sessions, interval=0.01), chaining(sessions, interval=0.01):
+        await asyncio.gather(*(_write(sessions, 10, f"w{w}", chain=False) for w in range(8)))
+        await asyncio.sleep(0.5)
+    async with sessions() as session:
+        seqs = (await session.execute(text("SELECT seq FROM audit_log ORDER BY seq"))).scalars()
+        assert list(seqs) == list(range(1, 81))  # every entry chained once, no gap, no fork
     report = await _verify(sessions)
-    assert report.intact and report.checked == 80
+    assert report.intact and report.checked == 80 and report.unchained == 0
+
+
+async def test_an_entry_is_append_only_before_it_is_chained_and_chained_only_once(
+    sessions: SessionFactory,
+) -> None:
+    await _write(sessions, 1, chain=False)
+    forged = "UPDATE audit_log SET seq = 1, prev_hash = repeat('0', 64), hash = 'x', action = 'y'"
+    for statement in (forged, "UPDATE audit_log SET action = 'y'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with sessions.begin() as session:
+                await session.execute(text(statement))
+    async with sessions.begin() as session:
+        assert await audit.chain_pending(session) == 1
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with sessions.begin() as session:
+            await session.execute(text("UPDATE audit_log SET seq = 7, hash = repeat('f', 64)"))
+    assert (await _verify(sessions)).checked == 1
 
 
 def test_verify_on_the_command_line_prints_the_first_broken_entry(database_url: str) -> None:
