@@ -10,7 +10,7 @@ from __future__ import annotations
 import structlog
 from temporalio import activity
 
-from domain.leases import ACT_EXPIRE_LEASES, ExpireLeasesInput, ExpireLeasesResult
+from domain.housekeeping import ACT_EXPIRE_LEASES, ExpireLeasesInput, ExpireLeasesResult
 from store.db import SessionFactory
 from store.repositories import audit, tasks
 from store.repositories.audit import AuditRecord

@@ -21,7 +21,7 @@ import structlog
 from temporalio import activity
 
 from core.settings import Settings
-from domain.notifications import (
+from domain.housekeeping import (
     ACT_DELIVER_NOTIFICATIONS,
     DeliverNotificationsInput,
     DeliverNotificationsResult,

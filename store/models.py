@@ -311,10 +311,10 @@ class CalendarFeedEvent(Base):
 # queue queries are index-only scans over completed-in-period or open rows.
 _DASH_COMPLETED = ["created_at", "due_at", "queue", "step_id", "completed_by", "engagement_id"]
 Index(
-    "ix_tasks_dash_firm_completed",
+    "ix_tasks_dash_firm_completed_tpl",  # migration 0012_dashboard_queues; + template_key
     Task.firm_id,
     Task.completed_at,
-    postgresql_include=_DASH_COMPLETED,
+    postgresql_include=[*_DASH_COMPLETED, "template_key"],
     postgresql_where=text("status = 'completed'"),
 )
 Index(
@@ -338,7 +338,7 @@ Index(
     postgresql_where=text("status IN ('open', 'claimed') AND due_at IS NOT NULL"),
 )
 Index(
-    "ix_tasks_dash_firm_open",
+    "ix_tasks_dash_firm_open_tpl",  # migration 0012_dashboard_queues; + template_key
     Task.firm_id,
     Task.queue,
     postgresql_include=[
@@ -348,7 +348,14 @@ Index(
         "assignee_id",
         "step_id",
         "engagement_id",
+        "template_key",
     ],
+    postgresql_where=text("status IN ('open', 'claimed')"),
+)
+Index(
+    "ix_tasks_dash_open_queue",  # migration 0012_dashboard_queues: all firms' queue board
+    Task.queue,
+    postgresql_include=["status", "due_at", "created_at"],
     postgresql_where=text("status IN ('open', 'claimed')"),
 )
 
@@ -366,7 +373,7 @@ class LoginThrottle(Base):
 
 class Notification(Base):
     """Outbox of SLA warnings, breaches and escalations: read in-app (`GET /notifications`) and
-    pushed to the webhook by the NotificationDispatcher (workflows/notification_dispatcher.py)."""
+    pushed to the webhook by the NotificationDispatcher (workflows/housekeeping.py)."""
 
     __tablename__ = "notifications"
     __table_args__ = (

@@ -24,8 +24,7 @@ from store.key_store import firm_key_store
 from workers.audit_chainer import chaining
 from workers.schedules import ensure_housekeeping_schedules
 from workflows.engagement import EngagementWorkflow
-from workflows.lease_sweeper import LeaseSweeperWorkflow
-from workflows.notification_dispatcher import NotificationDispatcherWorkflow
+from workflows.housekeeping import LeaseSweeperWorkflow, NotificationDispatcherWorkflow
 
 log = structlog.get_logger(__name__)
 

@@ -25,8 +25,12 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from domain.leases import LEASE_SWEEPER_WORKFLOW, ExpireLeasesInput
-from domain.notifications import NOTIFICATION_DISPATCHER_WORKFLOW, DeliverNotificationsInput
+from domain.housekeeping import (
+    LEASE_SWEEPER_WORKFLOW,
+    NOTIFICATION_DISPATCHER_WORKFLOW,
+    DeliverNotificationsInput,
+    ExpireLeasesInput,
+)
 
 log = structlog.get_logger(__name__)
 
