@@ -1,5 +1,5 @@
 """Dashboard benchmark: 1,000,000 task rows, each dashboard endpoint through the API, and the SQL
-alone with and without the dashboard indexes of migration 0004_dashboard, in the same run.
+alone with and without the dashboard indexes (migrations 0004, 0006, 0008a, 0012), in one run.
 
     .venv/bin/python bench/dashboard.py [--tasks 1000000] [--runs 60]
 
@@ -34,7 +34,8 @@ from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import literal_column, or_, select, text
+from sqlalchemy import and_, case, func, literal_column, or_, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
@@ -44,7 +45,7 @@ from core.security import hash_password
 from core.settings import Settings
 from store import migrate
 from store.db import make_engine, make_session_factory
-from store.models import Firm, Task
+from store.models import Engagement, Firm, Task
 from store.repositories import calendar_feed, dashboard, dashboard_rollup
 from store.repositories.dashboard import GroupBy
 
@@ -53,9 +54,10 @@ FIRMS = 20
 CLERKS = 60
 PASSWORD = "bench-password-123"
 DASH_INDEXES = (
-    "ix_tasks_dash_firm_completed",
+    "ix_tasks_dash_firm_completed_tpl",
     "ix_tasks_dash_completed_tpl",
-    "ix_tasks_dash_firm_open",
+    "ix_tasks_dash_firm_open_tpl",
+    "ix_tasks_dash_open_queue",
     "ix_tasks_dash_open_due",
     "ix_tasks_dash_open_template",
     "ix_tasks_feed_firm_due",
@@ -273,7 +275,8 @@ async def _sql(sessions: Any, runs: int) -> dict[str, dict[str, float]]:
             firm, start, now, GroupBy.TEMPLATE
         ),
         "open stats, firm": dashboard.open_stats_query(firm, now, GroupBy.QUEUE),
-        "queues, firm": dashboard.queues_query(firm, now),
+        "queue board (open work by queue and age), firm": dashboard.open_work_query(firm, now),
+        "queue board (open work by queue and age), all firms": dashboard.open_work_query(None, now),
         "clerk load, firm": dashboard.clerks_query(firm, day_start),
         "trends, firm, 30 days": dashboard.trends_query(firm, start, now, "America/New_York"),
         "completed, all firms, today so far (live edge), by template": (
@@ -383,6 +386,34 @@ async def _breakdown(sessions: Any, runs: int) -> dict[str, Any]:
             ),
         }
 
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        out["queues_all_firms"] = {
+            "plan_open_work": await _plan(session, dashboard.open_work_query(None, now)),
+            "plan_clerks": await _plan(session, dashboard.clerks_query(None, day_start)),
+            # the view's two statements: open work by queue and age in one scan, clerk load
+            "open_work_ms": await median(lambda: dashboard.open_work(session, None, now)),
+            "clerks_ms": await median(lambda: dashboard.clerks(session, None, day_start)),
+            # before 0012: the aging buckets were a second scan of the same open work
+            "separate_aging_scan_ms": await median(
+                lambda: session.execute(_aging_scan_before_0012(now))
+            ),
+        }
+        one_firm = dashboard.completed_stats_query(firm, start, now, GroupBy.TEMPLATE)
+        out["sla_one_firm"] = {
+            "plan_completed_by_template": await _plan(session, one_firm),
+            "plan_open_by_template": await _plan(
+                session, dashboard.open_stats_query(firm, now, GroupBy.TEMPLATE)
+            ),
+            "repository_ms": await median(
+                lambda: dashboard.sla(session, firm, start, now, GroupBy.TEMPLATE, now)
+            ),
+            "completed_by_template_ms": await median(lambda: session.execute(one_firm)),
+            # before 0012: the template from the firm's engagements, joined
+            "completed_by_template_engagement_join_ms": await median(
+                lambda: session.execute(_one_firm_by_engagement_template(firm, start, now))
+            ),
+        }
+
         firm_row = await session.get(Firm, firm)
         assert firm_row is not None
         await calendar_routes.build_feed(session, firm_row, now)  # records every event once
@@ -430,6 +461,47 @@ async def _breakdown(sessions: Any, runs: int) -> dict[str, Any]:
         cost[label] = round(statistics.median(samples), 1)
     out["complete_1000_tasks"] = cost
     return out
+
+
+async def _plan(session: AsyncSession, query: Any) -> list[str]:
+    dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    await session.execute(text(str(compiled)))  # warm, as the timed runs are
+    return [r[0] for r in await session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))]
+
+
+def _aging_scan_before_0012(now: datetime) -> Any:
+    age = now - Task.created_at
+    bucket = case(
+        *[(age >= bound, label) for label, bound in reversed(dashboard.AGING_BUCKETS[1:])],
+        else_=dashboard.AGING_BUCKETS[0][0],
+    )
+    return (
+        select(bucket.label("bucket"), func.count())
+        .where(Task.status.op("IN")(literal_column("('open', 'claimed')")))
+        .group_by(literal_column("bucket"))
+    )
+
+
+def _one_firm_by_engagement_template(firm: uuid.UUID, start: datetime, end: datetime) -> Any:
+    on = and_(Engagement.id == Task.engagement_id, Engagement.firm_id == firm)
+    return (
+        select(
+            Engagement.template_key,
+            func.count(),
+            func.count().filter(or_(Task.due_at.is_(None), Task.completed_at <= Task.due_at)),
+            func.percentile_cont(0.5).within_group(Task.completed_at - Task.created_at),
+            func.percentile_cont(0.9).within_group(Task.completed_at - Task.created_at),
+        )
+        .join(Engagement, on)
+        .where(
+            Task.status == literal_column("'completed'"),
+            Task.firm_id == firm,
+            Task.completed_at >= start,
+            Task.completed_at < end,
+        )
+        .group_by(func.grouping_sets(Engagement.template_key, text("()")))
+    )
 
 
 def _private_cluster() -> tuple[Path, PrivatePostgres]:

@@ -270,6 +270,7 @@ async def queues_dashboard(
     firm = await resolve_firm(session, principal, firm_id)
     now = datetime.now(UTC)
     scope_id = firm.id if firm else None
+    board = await dashboard.open_work(session, scope_id, now)
     queues = [
         QueueFigures(
             queue=q.queue,
@@ -281,7 +282,7 @@ async def queues_dashboard(
             at_risk=q.at_risk,
             breached=q.breached,
         )
-        for q in await dashboard.queues(session, scope_id, now)
+        for q in board.queues
     ]
     if format == "csv":
         return csv_response(queues, list(QueueFigures.model_fields), "queues.csv")
@@ -292,10 +293,7 @@ async def queues_dashboard(
         )
         for c in await dashboard.clerks(session, scope_id, day_start)
     ]
-    aging = [
-        AgingBucket(bucket=label, open=n)
-        for label, n in (await dashboard.aging(session, scope_id, now)).items()
-    ]
+    aging = [AgingBucket(bucket=label, open=n) for label, n in board.aging.items()]
     return QueuesOut(firm_id=scope_id, generated_at=now, queues=queues, clerks=clerks, aging=aging)
 
 

@@ -28,7 +28,6 @@ from sqlalchemy import (
     Interval,
     Select,
     and_,
-    case,
     cast,
     func,
     literal_column,
@@ -39,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Engagement, Task, User
+from store.models import Task, User
 from store.repositories import dashboard_rollup
 
 # The SLA engine will give each task its own warning instant; until then a task is at risk in the
@@ -117,16 +116,13 @@ def _task_template() -> ColumnElement[str]:
     return func.coalesce(Task.template_key, empty)
 
 
-def _grouped(query: Query, group_by: GroupBy, user_column: Any, firm_id: uuid.UUID | None) -> Query:
+def _grouped(query: Query, group_by: GroupBy, user_column: Any) -> Query:
     """Adds the grouping key (and the join it needs) to an aggregate over tasks."""
-    if group_by == GroupBy.TEMPLATE and firm_id is None:
-        # Every firm: the task's own copy of its template (migration 0008a_dashboard_speed),
-        # read from the covering indexes; a join would hash every engagement.
-        return query.add_columns(_task_template().label("key"))
     if group_by == GroupBy.TEMPLATE:
-        # One firm: the firm's engagements by index (the firm indexes of 0004 predate the copy).
-        on = and_(Engagement.id == Task.engagement_id, Engagement.firm_id == firm_id)
-        return query.add_columns(Engagement.template_key.label("key")).join(Engagement, on)
+        # The task's own copy of its template (migration 0008a_dashboard_speed), read from the
+        # covering indexes (the firm ones since 0012_dashboard_queues): joining engagements
+        # would read every engagement of the firm, or hash every engagement for all firms.
+        return query.add_columns(_task_template().label("key"))
     if group_by == GroupBy.CLERK:
         unassigned: ColumnElement[str] = literal_column("'(unassigned)'")
         return query.add_columns(func.coalesce(User.username, unassigned).label("key")).join(
@@ -153,7 +149,7 @@ def completed_stats_query(
         func.percentile_cont(0.5).within_group(cycle).label("p50"),
         func.percentile_cont(0.9).within_group(cycle).label("p90"),
     ).select_from(Task)
-    query = _grouped(query, group_by, Task.completed_by, firm_id)
+    query = _grouped(query, group_by, Task.completed_by)
     return query.where(
         _IS_COMPLETED, _firm(firm_id), Task.completed_at >= start, Task.completed_at < end
     ).group_by(_BY_KEY_AND_TOTAL)
@@ -165,7 +161,7 @@ def open_stats_query(firm_id: uuid.UUID | None, now: datetime, group_by: GroupBy
         func.count().filter(is_at_risk(now)).label("at_risk"),
         func.count().filter(is_breached(now)).label("breached"),
     ).select_from(Task)
-    query = _grouped(query, group_by, Task.assignee_id, firm_id)
+    query = _grouped(query, group_by, Task.assignee_id)
     return query.where(_IS_OPEN_WORK, _firm(firm_id)).group_by(_BY_KEY_AND_TOTAL)
 
 
@@ -189,7 +185,7 @@ def live_completed_query(low: datetime, high: datetime, group_by: GroupBy) -> Qu
         func.count().filter(_met()).label("met"),
         dashboard_rollup.bucket_of(_cycle_seconds()).label("bucket"),
     ).select_from(Task)
-    query = _grouped(query, group_by, Task.completed_by, None)
+    query = _grouped(query, group_by, Task.completed_by)
     return query.where(_IS_COMPLETED, Task.completed_at >= low, Task.completed_at < high).group_by(
         literal_column("key"), literal_column("bucket")
     )
@@ -264,17 +260,49 @@ class QueueRow:
     breached: int
 
 
-def queues_query(firm_id: uuid.UUID | None, now: datetime) -> Query:
+# Backlog aging buckets for open work: (label, lower bound inclusive).
+AGING_BUCKETS: tuple[tuple[str, timedelta], ...] = (
+    ("< 1 day", timedelta(0)),
+    ("1-3 days", timedelta(days=1)),
+    ("3-7 days", timedelta(days=3)),
+    ("> 7 days", timedelta(days=7)),
+)
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """The queue board: open work per queue, and all of it by age (`AGING_BUCKETS`)."""
+
+    queues: list[QueueRow]
+    aging: dict[str, int]
+
+
+def _aged(now: datetime, bound: timedelta) -> ColumnElement[bool]:
+    # `now - created_at >= bound`, with the instant computed once here instead of an interval
+    # per row (PostgreSQL compares intervals with a day as 24 h, so the two are the same).
+    return Task.created_at <= now - bound
+
+
+def open_work_query(firm_id: uuid.UUID | None, now: datetime) -> Query:
+    """Open work per queue in one scan: the queue figures, and per queue how many tasks are at
+    least as old as each aging bound (a task's bucket is the last bound it reached, so a
+    bucket's count is the difference of two of these)."""
+    is_open = Task.status == literal_column("'open'")
+    aged = [
+        func.count().filter(_aged(now, bound)).label(f"aged_{i}")
+        for i, (_, bound) in enumerate(AGING_BUCKETS)
+        if i > 0
+    ]
     return (
         select(
             Task.queue,
-            func.count().filter(Task.status == literal_column("'open'")).label("depth"),
+            func.count().label("total"),
+            func.count().filter(is_open).label("depth"),
             func.count().filter(Task.status == literal_column("'claimed'")).label("claimed"),
-            func.min(Task.created_at)
-            .filter(Task.status == literal_column("'open'"))
-            .label("oldest"),
+            func.min(Task.created_at).filter(is_open).label("oldest"),
             func.count().filter(is_at_risk(now)).label("at_risk"),
             func.count().filter(is_breached(now)).label("breached"),
+            *aged,
         )
         .where(_IS_OPEN_WORK, _firm(firm_id))
         .group_by(Task.queue)
@@ -282,18 +310,29 @@ def queues_query(firm_id: uuid.UUID | None, now: datetime) -> Query:
     )
 
 
-async def queues(session: AsyncSession, firm_id: uuid.UUID | None, now: datetime) -> list[QueueRow]:
-    return [
-        QueueRow(
-            queue=r.queue,
-            depth=int(r.depth),
-            claimed=int(r.claimed),
-            oldest_created_at=r.oldest,
-            at_risk=int(r.at_risk),
-            breached=int(r.breached),
+async def open_work(session: AsyncSession, firm_id: uuid.UUID | None, now: datetime) -> OpenWork:
+    queues: list[QueueRow] = []
+    # at_least[i]: open tasks at least AGING_BUCKETS[i] old (every open task for i = 0).
+    at_least = [0] * len(AGING_BUCKETS)
+    for r in await session.execute(open_work_query(firm_id, now)):
+        queues.append(
+            QueueRow(
+                queue=r.queue,
+                depth=int(r.depth),
+                claimed=int(r.claimed),
+                oldest_created_at=r.oldest,
+                at_risk=int(r.at_risk),
+                breached=int(r.breached),
+            )
         )
-        for r in await session.execute(queues_query(firm_id, now))
-    ]
+        at_least[0] += int(r.total)
+        for i in range(1, len(AGING_BUCKETS)):
+            at_least[i] += int(r._mapping[f"aged_{i}"])
+    aging = {
+        label: at_least[i] - (at_least[i + 1] if i + 1 < len(at_least) else 0)
+        for i, (label, _) in enumerate(AGING_BUCKETS)
+    }
+    return OpenWork(queues=queues, aging=aging)
 
 
 @dataclass(frozen=True)
@@ -338,32 +377,6 @@ async def clerks(
         ClerkRow(user_id=r.id, username=r.username, wip=int(r.wip), completed_today=int(r.done))
         for r in await session.execute(clerks_query(firm_id, day_start))
     ]
-
-
-# Backlog aging buckets for open work: (label, lower bound inclusive).
-AGING_BUCKETS: tuple[tuple[str, timedelta], ...] = (
-    ("< 1 day", timedelta(0)),
-    ("1-3 days", timedelta(days=1)),
-    ("3-7 days", timedelta(days=3)),
-    ("> 7 days", timedelta(days=7)),
-)
-
-
-async def aging(session: AsyncSession, firm_id: uuid.UUID | None, now: datetime) -> dict[str, int]:
-    age = now - Task.created_at
-    bucket = case(
-        *[(age >= bound, label) for label, bound in reversed(AGING_BUCKETS[1:])],
-        else_=AGING_BUCKETS[0][0],
-    )
-    query = (
-        select(bucket.label("bucket"), func.count().label("n"))
-        .where(_IS_OPEN_WORK, _firm(firm_id))
-        .group_by(literal_column("bucket"))
-    )
-    counts = {label: 0 for label, _ in AGING_BUCKETS}
-    for row in await session.execute(query):
-        counts[row.bucket] = int(row.n)
-    return counts
 
 
 @dataclass(frozen=True)
