@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.permissions import Permission, allowed
-from core.security import InvalidTokenError, read_token
+from core.security import InvalidTokenError, TokenClaims, read_token
 from core.settings import Settings
 from domain.enums import Role
 from domain.messages import Actor
@@ -25,17 +25,19 @@ from store.scope import Scope
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are `async def`, even the trivial ones: FastAPI runs a plain `def` dependency in
+# its thread pool, a thread hand-off per dependency per request (measured on claim-next).
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessions(request: Request) -> SessionFactory:
+async def get_sessions(request: Request) -> SessionFactory:
     sessions: SessionFactory = request.app.state.sessions
     return sessions
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
@@ -113,23 +115,26 @@ _UNAUTHENTICATED = HTTPException(
 )
 
 
-async def get_principal(
-    request: Request,
-    token: Annotated[str | None, Depends(oauth2)],
-    settings: SettingsDep,
-    sessions: SessionsDep,
-) -> Principal:
+def _verified(token: str | None, settings: Settings) -> TokenClaims:
+    """The token's claims, checked before any database work: signature, key id, expiry."""
     if not token:
         raise _UNAUTHENTICATED
     try:
         claims = read_token(settings.token_verification_keys(), token)
-        user_id = uuid.UUID(claims.user_id)
+        uuid.UUID(claims.user_id)
     except (InvalidTokenError, ValueError):
         raise _UNAUTHENTICATED from None
-    async with sessions() as session:
-        # One read, no transaction: autocommit spares the BEGIN and ROLLBACK round trips.
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        user = await users.get(session, user_id)
+    return claims
+
+
+async def _autocommit(session: AsyncSession) -> None:
+    # Reads and single-statement writes: no BEGIN and COMMIT/ROLLBACK round trips.
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+async def _principal(request: Request, claims: TokenClaims, session: AsyncSession) -> Principal:
+    """The caller as the database has them now (read per request, never cached)."""
+    user = await users.get(session, uuid.UUID(claims.user_id))
     # A disabled user or a bumped token version (password change) revokes every older token.
     if user is None or not user.active or user.token_version != claims.token_version:
         raise _UNAUTHENTICATED
@@ -144,18 +149,67 @@ async def get_principal(
     )
 
 
+async def get_principal(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2)],
+    settings: SettingsDep,
+    sessions: SessionsDep,
+) -> Principal:
+    claims = _verified(token, settings)
+    async with sessions() as session:
+        await _autocommit(session)
+        return await _principal(request, claims, session)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def _check(principal: Principal, permission: Permission) -> None:
+    if not allowed(principal.role, permission):
+        raise HTTPException(
+            status_code=403, detail=f"role {principal.role.value!r} may not {permission.value}"
+        )
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks the permission matrix."""
 
     async def check(principal: PrincipalDep) -> Principal:
-        if not allowed(principal.role, permission):
-            raise HTTPException(
-                status_code=403, detail=f"role {principal.role.value!r} may not {permission.value}"
-            )
+        _check(principal, permission)
         return principal
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the route-matrix test
+    return check
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """The caller, and the autocommit session their user row was just read on."""
+
+    principal: Principal
+    session: AsyncSession
+
+
+def require_on_session(permission: Permission) -> Callable[..., AsyncIterator[Authorized]]:
+    """`require`, for a route that runs single statements (autocommit) right after: the user
+    lookup and the route's work share one pooled connection, one checkout per request.
+
+    Use with `scope="function"` so the session is closed before the response is sent. The user is
+    still read from the database on every request (revocation stays immediate).
+    """
+
+    async def check(
+        request: Request,
+        token: Annotated[str | None, Depends(oauth2)],
+        settings: SettingsDep,
+        sessions: SessionsDep,
+    ) -> AsyncIterator[Authorized]:
+        claims = _verified(token, settings)  # a bad token costs no connection
+        async with sessions() as session:
+            await _autocommit(session)
+            principal = await _principal(request, claims, session)
+            _check(principal, permission)
+            yield Authorized(principal, session)
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route-matrix test
     return check

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -112,6 +112,10 @@ class PhaseResult:
     fence_failures: int
     errors: int
     first_errors: list[str]
+    # PostgreSQL sessions opened during the phase (warm-up included): pool churn shows here.
+    connections_opened: int = 0
+    # CPU milliseconds per claim, by side (postgres, server, clients, chainer); see CpuMeter.
+    cpu_ms_per_claim: dict[str, float] = field(default_factory=dict)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -119,6 +123,71 @@ def _percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _sessions_opened(url: str) -> int:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _cpu_by_pid() -> tuple[dict[int, float], dict[int, int]]:
+    """User+system CPU seconds and parent of every process (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return cpu, parent
+
+
+def _tree(root: int, parent: dict[int, int]) -> set[int]:
+    found = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parent.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+class CpuMeter:
+    """CPU used by each side during the measured window: PostgreSQL (all its processes), the API
+    server (uvicorn and its workers), the client processes, and this process (the audit chainer).
+    CPU per claim does not depend on what else the shared machine runs, unlike claims/s."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        self.roots = roots
+        self.before: dict[int, float] = {}
+        self.used: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.before, _ = _cpu_by_pid()
+
+    def stop(self) -> None:
+        after, parent = _cpu_by_pid()
+        groups = {name: _tree(pid, parent) for name, pid in self.roots.items() if pid}
+        me = os.getpid()
+        taken = set().union(*groups.values()) if groups else set()
+        groups["clients"] = _tree(me, parent) - taken - {me}
+        groups["chainer"] = {me}
+        self.used = {
+            name: sum(after.get(p, 0.0) - self.before.get(p, 0.0) for p in pids)
+            for name, pids in groups.items()
+        }
 
 
 # ---------------------------------------------------------------------------- child processes
@@ -173,15 +242,82 @@ async def _claim_repo(
         }
 
 
-async def _claim_api(http: httpx.AsyncClient, clerk: Clerk) -> dict[str, Any] | None:
-    response = await http.post(
-        "/api/v1/tasks/claim-next", headers={"Authorization": f"Bearer {clerk.token}"}
-    )
-    if response.status_code == 204:
+class HttpConnection(asyncio.Protocol):
+    """One clerk's keep-alive HTTP/1.1 connection to the API: a request, then its response.
+
+    The load generator shares the 2 cores with the server it measures, so it must be cheap: httpx
+    cost ~2-3 ms of client CPU per request here, more than the API's own handling of it. This
+    speaks plain HTTP/1.1 (the server parses every header as for any client) and reads responses
+    framed by Content-Length, which every API response carries (204: no body).
+    """
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    @classmethod
+    async def open(cls, base: str) -> HttpConnection:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_connection(cls, host, int(port))
+        return protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0 or self.waiter is None:
+            return
+        lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        if len(self.buffer) < end + 4 + length:
+            return
+        body = bytes(self.buffer[end + 4 : end + 4 + length])
+        del self.buffer[: end + 4 + length]
+        waiter, self.waiter = self.waiter, None
+        if not waiter.done():
+            waiter.set_result((int(lines[0].split(" ", 2)[1]), body))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError(f"connection closed: {exc!r}"))
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        assert self.transport is not None
+        if self.transport.is_closing():
+            raise ConnectionError("connection closed")
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(raw)
+        return await self.waiter
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _claim_request(base: str, token: str) -> bytes:
+    host = base.removeprefix("http://")
+    return (
+        f"POST /api/v1/tasks/claim-next HTTP/1.1\r\nhost: {host}\r\n"
+        f"authorization: Bearer {token}\r\ncontent-length: 0\r\n\r\n"
+    ).encode()
+
+
+async def _claim_api(connection: HttpConnection, request: bytes) -> dict[str, Any] | None:
+    status, body = await connection.request(request)
+    if status == 204:
         return None
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
+    row: dict[str, Any] = json.loads(body)
+    return row
 
 
 async def _child(
@@ -201,19 +337,23 @@ async def _child(
         isolation_level="AUTOCOMMIT"
     )
     sessions = make_session_factory(engine)
-    limits = httpx.Limits(
-        max_connections=len(clerks) + 1, max_keepalive_connections=len(clerks) + 1
-    )
-    http = httpx.AsyncClient(base_url=api_base or "http://unused", limits=limits, timeout=30)
+    connections: dict[str, HttpConnection] = {}
+    requests: dict[str, bytes] = {}
 
-    # Warm the pools so connection set-up is not measured.
-    async def warm() -> None:
+    # Warm the pools and connections so their set-up is not measured.
+    async def warm(clerk: Clerk) -> None:
         async with sessions() as session:
             await session.execute(text("SELECT 1"))
+        if api_base:
+            connection = connections[clerk.user_id] = await HttpConnection.open(api_base)
+            requests[clerk.user_id] = _claim_request(api_base, clerk.token)
+            status, body = await connection.request(
+                f"GET /healthz HTTP/1.1\r\nhost: {api_base.removeprefix('http://')}\r\n\r\n".encode()
+            )
+            if status != 200:
+                raise RuntimeError(f"GET /healthz: HTTP {status}: {body[:200]!r}")
 
-    await asyncio.gather(*(warm() for _ in clerks))
-    if api_base:
-        await asyncio.gather(*(http.get("/healthz") for _ in clerks))
+    await asyncio.gather(*(warm(c) for c in clerks))
     await asyncio.sleep(max(0.0, start_at - time.time()))
     end = time.perf_counter() + seconds
 
@@ -222,7 +362,7 @@ async def _child(
             began = time.perf_counter()
             try:
                 if mode == "api":
-                    row = await _claim_api(http, clerk)
+                    row = await _claim_api(connections[clerk.user_id], requests[clerk.user_id])
                 else:
                     row = await _claim_repo(mode, sessions, clerk, queues)
             except Exception as error:  # a benchmark counts failures instead of stopping
@@ -243,7 +383,8 @@ async def _child(
                 result.errors.append(repr(error)[:300])
 
     await asyncio.gather(*(clerk_loop(c) for c in clerks))
-    await http.aclose()
+    for connection in connections.values():
+        connection.close()
     await engine.dispose()
     return result
 
@@ -297,10 +438,22 @@ def _run_phase(
     clerks: list[Clerk],
     args: argparse.Namespace,
     api_base: str | None = None,
+    cpu_roots: dict[str, int] | None = None,
 ) -> PhaseResult:
     procs = max(1, min(args.procs, len(clerks)))
     groups = [clerks[i::procs] for i in range(procs)]
+    sessions_before = _sessions_opened(url)
     start_at = time.time() + 3.0
+    meter = CpuMeter(cpu_roots or {})
+    # Sampled inside the phase, not at its edges: a client's database backends exit as soon as
+    # it finishes, and a backend gone before the last sample would take its CPU with it.
+    margin = min(0.5, args.seconds / 10)
+    timers = [
+        threading.Timer(start_at + margin - time.time(), meter.start),
+        threading.Timer(start_at + args.seconds - margin - time.time(), meter.stop),
+    ]
+    for timer in timers:
+        timer.start()
     with (
         _audit_chainer(url),
         ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool,
@@ -321,6 +474,9 @@ def _run_phase(
             for group in groups
         ]
         parts = [f.result() for f in futures]
+    for timer in timers:
+        timer.join()
+    connections = _sessions_opened(url) - sessions_before - 1  # not counting this query's own
     latencies = [v for p in parts for v in p.latencies_ms]
     claimed = Counter(task_id for p in parts for task_id in p.claimed)
     errors = [e for p in parts for e in p.errors]
@@ -344,6 +500,14 @@ def _run_phase(
         fence_failures=sum(p.fence_failures for p in parts),
         errors=len(errors),
         first_errors=errors[:3],
+        connections_opened=connections,
+        cpu_ms_per_claim={
+            # CPU over the sampled window, per claim at the phase's average rate.
+            name: round(1000 * used / (claims * (args.seconds - 2 * margin) / args.seconds), 3)
+            if claims
+            else 0.0
+            for name, used in meter.used.items()
+        },
     )
 
 
@@ -391,6 +555,11 @@ class ApiServer:
                 str(self.port),
                 "--workers",
                 str(workers),
+                # What `docketflow api` runs (cli/main.py): uvloop, httptools, no access log.
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
                 "--no-access-log",
                 "--log-level",
                 "warning",
@@ -439,6 +608,9 @@ def _print(results: list[PhaseResult]) -> None:
             f"{r.p50_ms:>7.2f} {r.p95_ms:>7.2f} {r.p99_ms:>7.2f} {r.double_claims:>6} "
             f"{r.fence_failures:>5} {r.errors:>4}"
         )
+        if r.cpu_ms_per_claim:
+            cpu = ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_ms_per_claim.items())
+            print(f"{'':<12} CPU ms per claim: {cpu}; {r.connections_opened} connections opened")
 
 
 def _summary(results: list[PhaseResult]) -> dict[str, Any]:
@@ -455,6 +627,14 @@ def _summary(results: list[PhaseResult]) -> dict[str, Any]:
             a: med(phase, a) for a in ("claims_per_s", "cycles_per_s", "p50_ms", "p95_ms", "p99_ms")
         }
         | {"double_claims": sum(r.double_claims for r in runs), "runs": len(runs)}
+        for phase, runs in by.items()
+    }
+    # Median CPU ms per claim of each side, by phase (see CpuMeter).
+    cpu = {
+        phase: {
+            side: round(statistics.median(r.cpu_ms_per_claim.get(side, 0.0) for r in runs), 2)
+            for side in runs[0].cpu_ms_per_claim
+        }
         for phase, runs in by.items()
     }
     repo, naive, small, api = (medians.get(p, {}) for p in ("repo", "naive", "repo@small", "api"))
@@ -475,7 +655,7 @@ def _summary(results: list[PhaseResult]) -> dict[str, Any]:
         "api_claims_per_s>=250": (api.get("claims_per_s") or 0) >= 250,
         "api_p99<=150ms": (api.get("p99_ms") or 1e9) <= 150,
     }
-    return {"medians": medians, "ratios": ratios, "targets": targets}
+    return {"medians": medians, "cpu_ms_per_claim": cpu, "ratios": ratios, "targets": targets}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -511,6 +691,7 @@ def main(argv: list[str] | None = None) -> None:
             else None
         )
         clerks = [Clerk(i, n) for i, n in zip(big.clerk_ids, big.clerk_names, strict=True)]
+        postmaster = int((cluster.data_dir / "postmaster.pid").read_text().splitlines()[0])
         for run in range(args.repeat):
             for phase in phases:
                 seeded = small if phase == "repo@small" else big
@@ -521,11 +702,15 @@ def main(argv: list[str] | None = None) -> None:
                     server = ApiServer(url, args.api_workers)
                     try:
                         server.tokens(clerks)
-                        result = _run_phase(phase, mode, url, seeded, clerks, args, server.base)
+                        roots = {"postgres": postmaster, "server": server.process.pid}
+                        result = _run_phase(
+                            phase, mode, url, seeded, clerks, args, server.base, roots
+                        )
                     finally:
                         server.stop()
                 else:
-                    result = _run_phase(phase, mode, url, seeded, clerks, args)
+                    roots = {"postgres": postmaster}
+                    result = _run_phase(phase, mode, url, seeded, clerks, args, None, roots)
                 cluster.drop_database(url.rsplit("/", 1)[1])
                 results.append(result)
                 print(f"run {run + 1}/{args.repeat}:", end=" ")
@@ -539,6 +724,7 @@ def main(argv: list[str] | None = None) -> None:
     _print(results)
     summary = _summary(results)
     print("\nmedians:", json.dumps(summary["medians"], indent=1))
+    print("CPU ms per claim:", json.dumps(summary["cpu_ms_per_claim"], indent=1))
     print("ratios:", summary["ratios"])
     print("targets:", json.dumps(summary["targets"], indent=1))
     RESULTS.mkdir(exist_ok=True)

@@ -73,7 +73,17 @@ def api(
     from api.app import create_app
 
     settings = _settings(home)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    # uvloop and httptools named, not "auto": a missing one fails here instead of silently serving
+    # on the slower pure-Python stack (bench/claims.py runs the API with the same options).
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 @app.command()

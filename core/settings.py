@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     home: Path | None = None
     database_url: str = "postgresql+psycopg://docketflow:docketflow@127.0.0.1:5432/docketflow"
+    # Connections each API process keeps open and never exceeds (no overflow): a pool smaller than
+    # the requests in flight opens and closes a connection per request beyond it (a PostgreSQL
+    # backend started each time). 20 was already each process's cap (10 kept + 10 overflow).
+    database_pool_size: int = Field(default=20, ge=1, le=500)
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://127.0.0.1:8233"

@@ -2,21 +2,79 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
+# A pooled connection idle for longer than this is pinged before it is handed out; one returned
+# more recently is handed out as is. The same trade as HikariCP's alive-bypass window (0.5 s) and
+# PgBouncer's server_check_delay (30 s): a ping per checkout is a round trip per request (the
+# claims benchmark measured it, bench/README.md "Claims"), while the connections that go stale
+# (server restart, failover, a firewall dropping idle sockets) are the idle ones. A connection that
+# dies within the window fails its statement; SQLAlchemy then sees the disconnect and invalidates
+# every pooled connection opened before it, so only requests already in flight are affected, which
+# is true of a per-checkout ping as well (the server can go between the ping and the statement).
+PING_IDLE_SECONDS = 5.0
 
-def make_engine(database_url: str, pool_size: int = 10, *, pre_ping: bool = True) -> AsyncEngine:
-    # pre_ping costs a round trip per checkout; a benchmark on a private server may turn it off.
-    return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
+
+def make_engine(
+    database_url: str,
+    pool_size: int = 10,
+    *,
+    max_overflow: int | None = None,
+    pre_ping: bool = True,
+    ping_idle_seconds: float = PING_IDLE_SECONDS,
+) -> AsyncEngine:
+    """`pool_size` connections are kept; `max_overflow` (default: as many again) more are opened
+    under load and closed when returned.
+
+    `pre_ping`: check a pooled connection is alive before use, when it has been idle for more
+    than `ping_idle_seconds` (0: at every checkout, SQLAlchemy's `pool_pre_ping`)."""
+    engine = create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_pre_ping=pre_ping and ping_idle_seconds <= 0,
     )
+    if pre_ping and ping_idle_seconds > 0:
+        _ping_when_idle(engine, ping_idle_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    dialect = engine.dialect
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _returned(_: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _check(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _: PoolProxiedConnection
+    ) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at <= idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # As pool_pre_ping does: drop every connection opened before now and check out a
+                # fresh one (the pool retries the checkout).
+                raise InvalidatePoolError() from error
+            raise
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -12,7 +12,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import engagement_client, idempotency
-from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
+from api.deps import (
+    Authorized,
+    Principal,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    TemporalDep,
+    require,
+    require_on_session,
+)
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
@@ -203,11 +212,13 @@ async def list_tasks(
     },
 )
 async def claim_next(
-    sessions: SessionsDep,
-    principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
+    auth: Annotated[
+        Authorized, Depends(require_on_session(Permission.TASKS_WORK), scope="function")
+    ],
     body: ClaimNextIn | None = None,
 ) -> Any:
     """Claim the most urgent task you may work, from the queues asked for (default: all)."""
+    principal, session = auth.principal, auth.session
     asked = body.queues if body else None
     claimant = tasks.Claimant(
         user_id=principal.id,
@@ -215,17 +226,15 @@ async def claim_next(
         approvals_for_firm=principal.firm_id if principal.role == Role.PARTNER else None,
     )
     record = principal.audit_record("task.claimed", "task", "", detail={"via": "claim-next"})
-    async with sessions() as session:
-        # One statement claims and writes its audit entry; autocommit makes it its own
-        # transaction, committed before the response is sent, with no BEGIN/COMMIT round trips
-        # and the audit chain's lock never held while this process does other work.
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        task = await tasks.claim_next(session, claimant, asked, audit=record)
-        if task is None:
-            refusal = await tasks.wip_refusal(session, principal.id, asked)
-            if refusal is not None:
-                raise DomainError(ErrorType.CONFLICT, refusal)
-            return Response(status_code=204)
+    # One statement claims and writes its audit entry, on the autocommit connection the caller
+    # was just authenticated on: its own transaction, committed before the response is sent, with
+    # no BEGIN/COMMIT round trips and no second connection checkout.
+    task = await tasks.claim_next(session, claimant, asked, audit=record)
+    if task is None:
+        refusal = await tasks.wip_refusal(session, principal.id, asked)
+        if refusal is not None:
+            raise DomainError(ErrorType.CONFLICT, refusal)
+        return Response(status_code=204)
     # The hot path: serialise once, in pydantic's core, instead of FastAPI's validate-then-encode
     # of the response model (same JSON; the model has no aliases).
     return Response(content=_detail(task).model_dump_json(), media_type="application/json")
