@@ -74,7 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, firms, templates, engagements, tasks, audit, dashboard, calendar_feed):
+    # Routes are matched in order: the clerks' hot path (claim-next, complete) comes first.
+    for module in (tasks, auth, firms, templates, engagements, audit, dashboard, calendar_feed):
         api.include_router(module.router)
     for module in (users, codec, firm_keys, deadlines, notifications):
         api.include_router(module.router)
