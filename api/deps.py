@@ -18,6 +18,7 @@ from core.settings import Settings
 from domain.enums import Role
 from domain.messages import Actor
 from store.db import SessionFactory
+from store.key_store import FirmKeyStore
 from store.repositories import users
 from store.repositories.audit import AuditRecord
 from store.scope import Scope
@@ -42,6 +43,11 @@ async def get_temporal(request: Request) -> Client:
     return client
 
 
+async def get_firm_keys(request: Request) -> FirmKeyStore:
+    store: FirmKeyStore = request.app.state.firm_keys
+    return store
+
+
 async def get_session(
     sessions: Annotated[SessionFactory, Depends(get_sessions)],
 ) -> AsyncIterator[AsyncSession]:
@@ -56,6 +62,7 @@ SessionsDep = Annotated[SessionFactory, Depends(get_sessions)]
 # after sending, so a client could act on a claim not yet committed (or one whose commit failed).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+FirmKeysDep = Annotated[FirmKeyStore, Depends(get_firm_keys)]
 
 
 @dataclass(frozen=True)

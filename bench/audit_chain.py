@@ -68,6 +68,8 @@ async def _run(url: str, inserts: int, concurrency: int, chained: bool) -> dict[
         )
         elapsed = time.perf_counter() - began
     latencies = sorted(x for part in parts for x in part)
+    async with sessions.begin() as session:
+        await audit.chain_pending(session)  # what the chainer has not reached yet
     async with sessions() as session:
         report = await audit.verify_chain(session)
     assert report.intact, report

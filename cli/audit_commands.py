@@ -11,15 +11,18 @@ import typer
 from core.logging import configure_logging
 from core.settings import Settings, load_settings
 from store.db import make_engine, make_session_factory
-from store.repositories.audit import ChainReport, verify_chain
+from store.repositories.audit import ChainReport, chain_pending, verify_chain
 
 audit_app = typer.Typer(help="The audit trail (admin).", no_args_is_help=True)
 
 
 async def run_verify(settings: Settings, anchor: tuple[int, str] | None = None) -> ChainReport:
     engine = make_engine(settings.database_url, pool_size=1)
+    sessions = make_session_factory(engine)
     try:
-        async with make_session_factory(engine)() as session:
+        async with sessions.begin() as session:  # every entry committed so far, chained first
+            await chain_pending(session, max_rows=10_000_000)
+        async with sessions() as session:
             return await verify_chain(session, anchor=anchor)
     finally:
         await engine.dispose()

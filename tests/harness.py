@@ -141,10 +141,15 @@ class Stack:
         user: str,
         outcome: str = "done",
         output: dict[str, Any] | None = None,
+        note: str | None = None,
     ) -> dict[str, Any]:
         """`user` claims the task and completes it with `outcome`; returns the completed task."""
         await self.call("POST", f"/tasks/{task_id}/claim", user, 200)
-        body = {"outcome": outcome, **({"output": output} if output is not None else {})}
+        body: dict[str, Any] = {"outcome": outcome}
+        if output is not None:
+            body["output"] = output
+        if note is not None:
+            body["note"] = note
         done = await self.call("POST", f"/tasks/{task_id}/complete", user, 200, json=body)
         return dict(done.json())
 

@@ -13,10 +13,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
-from api.deps import Principal, SessionDep, SettingsDep, require
+from api.deps import FirmKeysDep, Principal, SessionDep, SettingsDep, require
 from api.permissions import Permission
 from api.schemas import ReasonIn
 from core.codec import new_data_key
@@ -41,14 +41,6 @@ class ShredIn(ReasonIn):
     confirm: str = Field(
         max_length=80, description="the key id being shredded, typed again: this cannot be undone"
     )
-
-
-def _store(request: Request) -> FirmKeyStore:
-    store: FirmKeyStore = request.app.state.firm_keys
-    return store
-
-
-KeyStoreDep = Annotated[FirmKeyStore, Depends(_store)]
 
 
 def _out(key: FirmDataKey) -> DataKeyOut:
@@ -84,7 +76,7 @@ async def rotate(
     firm_id: uuid.UUID,
     body: ReasonIn,
     session: SessionDep,
-    store: KeyStoreDep,
+    store: FirmKeysDep,
     settings: SettingsDep,
     principal: KeysAdmin,
 ) -> DataKeyOut:
@@ -101,7 +93,7 @@ async def shred(
     version: Annotated[int, Path(ge=1, le=999_999)],
     body: ShredIn,
     session: SessionDep,
-    store: KeyStoreDep,
+    store: FirmKeysDep,
     principal: KeysAdmin,
 ) -> DataKeyOut:
     """Destroy one key version: its histories become unreadable everywhere (crypto-shredding)."""

@@ -108,8 +108,8 @@ GENESIS = "0" * 64
 @dataclass(frozen=True)
 class ChainReport:
     """The outcome of re-walking the chain: `broken_id` is the first entry that does not hold.
-    `head_id`/`head_hash` name the newest chained entry; `unchained` entries were committed
-    after the walk's chaining and wait for the next one."""
+    `head_id`/`head_hash` name the newest chained entry; `unchained` entries wait for the
+    chainer's next turn."""
 
     checked: int
     head_id: int | None
@@ -126,15 +126,14 @@ class ChainReport:
 async def verify_chain(
     session: AsyncSession, *, anchor: tuple[int, str] | None = None, batch: int = 5000
 ) -> ChainReport:
-    """Chain what is committed, then recompute every entry's hash (with the database's own
-    `audit_entry_hash`) and link, in chain order.
+    """Recompute every chained entry's hash (with the database's own `audit_entry_hash`) and
+    link, in chain order. Run `chain_pending` in a transaction of its own first to include the
+    entries committed since the chainer's last turn (the CLI does).
 
     An edited entry no longer matches its hash; a deleted one leaves its successor pointing at a
     hash that is not its predecessor's. Deleting the newest entries is only caught against an
     exported head: pass an earlier run's head as `anchor` (id, hash) and it must still be there.
     """
-    await chain_pending(session, max_rows=1_000_000)
-    await session.commit()
     previous = GENESIS
     checked = 0
     head_id: int | None = None

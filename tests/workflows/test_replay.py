@@ -66,20 +66,12 @@ async def test_a_long_engagement_continues_as_new_and_still_finishes(settings: S
                 json={"outcome": "done", "output": GOOD_DRAFT},
             )
             qc = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=visit)
-            await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
-            await stack.call(
-                "POST",
-                f"/tasks/{qc['id']}/complete",
-                "quinn",
-                200,
-                json={"outcome": outcome, "note": "round one: fix the caption"},
+            await stack.claim_and_complete(
+                qc["id"], "quinn", outcome, note="round one: fix the caption"
             )
         # The QC rejection still returned the draft to carlos across runs (state carried over).
         approval = await stack.wait_for_task(engagement_id, "attorney_approval", "paula")
-        await stack.call("POST", f"/tasks/{approval['id']}/claim", "paula", 200)
-        await stack.call(
-            "POST", f"/tasks/{approval['id']}/complete", "paula", 200, json={"outcome": "approved"}
-        )
+        await stack.claim_and_complete(approval["id"], "paula", "approved")
         done = await stack.wait_for_status(engagement_id, "completed", "maria")
         runs = [
             execution

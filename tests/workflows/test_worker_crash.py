@@ -53,14 +53,7 @@ async def test_engagement_survives_a_killed_worker_without_duplicates(settings: 
         with worker_process(settings) as first:
             engagement_id = await stack.create_engagement("maria", firm_id)
             draft = await stack.wait_for_task(engagement_id, "draft", "carlos")
-            await stack.call("POST", f"/tasks/{draft['id']}/claim", "carlos", 200)
-            await stack.call(
-                "POST",
-                f"/tasks/{draft['id']}/complete",
-                "carlos",
-                200,
-                json={"outcome": "done", "output": GOOD_DRAFT},
-            )
+            await stack.claim_and_complete(draft["id"], "carlos", output=GOOD_DRAFT)
             qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
             first.send_signal(signal.SIGKILL)  # no graceful shutdown: a crashed machine
             first.wait()
