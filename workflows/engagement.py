@@ -264,6 +264,9 @@ class EngagementWorkflow:
         self, step: WaitStep, task_id: str, event_type: str, outcome: str
     ) -> None:
         at = workflow.now()
+        # Closed before the await: an event arriving while the timeout is written is refused.
+        self._wait_task = None
+        self._remember(step.id, self._state.visits[step.id], outcome, {"event": event_type})
         await calls.record_event_received(
             EventReceivedInput(
                 task_id=task_id,
@@ -275,8 +278,6 @@ class EngagementWorkflow:
                 at=at,
             )
         )
-        self._wait_task = None
-        self._remember(step.id, self._state.visits[step.id], outcome, {"event": event_type})
 
     async def _run_fanout(self, step: FanoutStep, visit: int) -> str | None:
         """One child run per input item, at most `concurrency` at a time, then join."""
@@ -507,7 +508,11 @@ class EngagementWorkflow:
         assert isinstance(step, WaitStep)
         outcome = step.events[request.type]
         at = workflow.now()
-        self._event = request  # set first: a second event for the same wait is refused
+        # Every state change before the first await: by the time the activity returns, the
+        # interpreter may have opened the next wait, whose fields this handler must not touch
+        # (samples-python message_passing/safe_message_handlers). A second event is refused.
+        self._event, self._wait_task = request, None
+        self._remember(step.id, self._state.visits[step.id], outcome, request.payload)
         await calls.record_event_received(
             EventReceivedInput(
                 task_id=request.task_id,
@@ -521,8 +526,6 @@ class EngagementWorkflow:
                 at=at,
             )
         )
-        self._wait_task = None
-        self._remember(step.id, self._state.visits[step.id], outcome, request.payload)
         return PostEventResult(step_id=step.id, outcome=outcome)
 
     @post_event.validator
