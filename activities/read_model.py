@@ -28,6 +28,7 @@ from domain.messages import (
     EngagementEventInput,
     EventReceivedInput,
     RecordCompletionInput,
+    RecordCompletionResult,
     SetHoldInput,
 )
 from store.db import SessionFactory
@@ -121,21 +122,41 @@ class ReadModelActivities:
         log.info("task.created", task_id=str(task_id), step_id=params.step_id, fresh=created)
 
     @activity.defn(name=ACT_RECORD_COMPLETION)
-    async def record_task_completion(self, params: RecordCompletionInput) -> None:
+    async def record_task_completion(self, params: RecordCompletionInput) -> RecordCompletionResult:
         task_id = uuid.UUID(params.task_id)
         engagement_id = uuid.UUID(params.engagement_id)
         firm_id = uuid.UUID(params.firm_id)
         actor_id = uuid.UUID(params.actor.user_id)
         async with self._sessions.begin() as session:
-            await tasks.mark_completed(
-                session,
-                task_id,
-                outcome=params.outcome,
-                output=params.output,
-                note=params.note,
-                completed_by=actor_id,
-                completed_at=params.at,
-            )
+            if params.generation is None:  # a caller from before the fence
+                await tasks.mark_completed(
+                    session,
+                    task_id,
+                    outcome=params.outcome,
+                    output=params.output,
+                    note=params.note,
+                    completed_by=actor_id,
+                    completed_at=params.at,
+                )
+            else:
+                stale = await tasks.complete_under_claim(
+                    session,
+                    task_id,
+                    generation=params.generation,
+                    outcome=params.outcome,
+                    output=params.output,
+                    note=params.note,
+                    completed_by=actor_id,
+                    completed_at=params.at,
+                )
+                if stale is not None:
+                    log.warning(
+                        "task.completion_refused",
+                        task_id=str(task_id),
+                        generation=params.generation,
+                        why=stale,
+                    )
+                    return RecordCompletionResult(applied=False, reason=stale)
             await task_sla.finish(session, task_id, params.at)
             await engagements.add_event(
                 session,
@@ -168,6 +189,7 @@ class ReadModelActivities:
                 ),
             )
         log.info("task.completed", task_id=str(task_id), outcome=params.outcome)
+        return RecordCompletionResult(applied=True)
 
     @activity.defn(name=ACT_RECORD_EVENT)
     async def record_engagement_event(self, params: EngagementEventInput) -> None:

@@ -69,8 +69,26 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> JSONResponse:
         return problems.problem(
             503,
-            f"the workflow engine did not answer; nothing was changed ({error})",
+            f"the workflow engine could not be reached ({error}); retry the same request: "
+            "a completion, an event or a create with an Idempotency-Key is applied at most once",
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(engagement_client.UpdateNotConfirmedError)
+    async def _not_confirmed(
+        _: Request, error: engagement_client.UpdateNotConfirmedError
+    ) -> JSONResponse:
+        # Honest about the in-between: the engine holds the request and may still apply it.
+        where = f" GET {error.location} shows the outcome;" if error.location else ""
+        return JSONResponse(
+            {
+                "status": "pending",
+                "detail": "sent to the workflow engine but not yet confirmed: it may still be "
+                f"applied.{where} repeating the same request is safe (it is applied at most once)",
+                "location": error.location,
+            },
+            status_code=202,
+            headers={"Location": error.location} if error.location else None,
         )
 
     api = APIRouter(prefix=API_PREFIX)

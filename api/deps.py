@@ -15,6 +15,7 @@ from temporalio.client import Client
 from api.permissions import Permission, allowed
 from core.security import InvalidTokenError, TokenClaims, read_token
 from core.settings import Settings
+from domain.eligibility import WorkerFacts
 from domain.enums import Role
 from domain.messages import Actor
 from store.db import SessionFactory
@@ -112,7 +113,12 @@ class Principal:
             user_id=str(self.id),
             role=self.role,
             firm_id=str(self.firm_id) if self.firm_id else None,
+            skills=list(self.skills),
         )
+
+    @property
+    def worker(self) -> WorkerFacts:
+        return self.actor.worker
 
 
 _UNAUTHENTICATED = HTTPException(

@@ -30,7 +30,17 @@ R = TypeVar("R", bound=BaseModel)
 
 
 class TemporalUnavailableError(Exception):
-    """Temporal (or every worker) did not answer in time: the API answers 503, nothing changed."""
+    """Temporal could not be reached: the API answers 503; the same request may be retried."""
+
+
+class UpdateNotConfirmedError(Exception):
+    """The Update reached Temporal but no worker confirmed it in time: it may still be applied
+    (when a worker picks it up), so the API answers 202 and points at where to see the outcome,
+    never "nothing was changed"."""
+
+    def __init__(self, location: str | None) -> None:
+        super().__init__("sent to the workflow engine, not yet confirmed")
+        self.location = location
 
 
 async def start(client: Client, params: EngagementInput, task_queue: str) -> str:
@@ -59,7 +69,10 @@ async def update(
     *,
     update_id: str | None,
     rpc_seconds: float,
+    pending_location: str | None = None,
 ) -> R:
+    """Run an Update; `pending_location` is where a client sees the outcome if it is not
+    confirmed in time (the task or the engagement)."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         result: Any = await handle.execute_update(
@@ -72,12 +85,14 @@ async def update(
     except WorkflowUpdateFailedError as error:
         raise _as_domain_error(error.cause) from error
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-        raise TemporalUnavailableError("no worker answered the update in time") from error
+        raise UpdateNotConfirmedError(pending_location) from error
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise DomainError(
                 ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running"
             ) from error
+        if error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise UpdateNotConfirmedError(pending_location) from error
         raise TemporalUnavailableError(str(error)) from error
     assert isinstance(result, result_type)
     return result

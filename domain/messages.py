@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.eligibility import WorkerFacts
 from domain.enums import EngagementStatus, Priority, Role
 from domain.templates import Template
 
@@ -116,6 +117,14 @@ class Actor(BaseModel):
     user_id: str
     role: Role
     firm_id: str | None = None
+    # What the workflow's validator needs to apply domain.eligibility (empty in old histories).
+    skills: list[str] = Field(default_factory=list)
+
+    @property
+    def worker(self) -> WorkerFacts:
+        return WorkerFacts(
+            user_id=self.user_id, role=self.role, skills=self.skills, firm_id=self.firm_id
+        )
 
 
 class CompleteTaskRequest(BaseModel):
@@ -125,6 +134,10 @@ class CompleteTaskRequest(BaseModel):
     output: dict[str, Any] = Field(default_factory=dict)
     note: str | None = None
     request_id: str | None = None
+    # The claim generation the completer holds (the fence): a completion that arrives after the
+    # claim was released, expired or reassigned is refused, never applied in the wrong name.
+    # None only from callers older than the fence.
+    generation: int | None = None
 
 
 class CompleteTaskResult(BaseModel):
@@ -262,6 +275,14 @@ class RecordCompletionInput(BaseModel):
     note: str | None = None
     request_id: str | None = None
     at: datetime
+    generation: int | None = None  # the completer's claim; None: unfenced (older callers)
+
+
+class RecordCompletionResult(BaseModel):
+    """Whether the completion was written: False when the claim it was made under is gone."""
+
+    applied: bool
+    reason: str | None = None
 
 
 class EngagementEventInput(BaseModel):

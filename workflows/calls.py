@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         EngagementState,
         EventReceivedInput,
         RecordCompletionInput,
+        RecordCompletionResult,
         SetHoldInput,
         SetPriorityInput,
         SlaRescheduleInput,
@@ -65,8 +66,17 @@ async def create_task(params: CreateTaskInput) -> None:
     await _write(ACT_CREATE_TASK, params)
 
 
-async def record_completion(params: RecordCompletionInput) -> None:
-    await _write(ACT_RECORD_COMPLETION, params)
+async def record_completion(params: RecordCompletionInput) -> RecordCompletionResult:
+    raw = await workflow.execute_activity(
+        ACT_RECORD_COMPLETION,
+        params,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+    # Histories from before the claim fence recorded no result: those completions were applied.
+    if raw is None:
+        return RecordCompletionResult(applied=True)
+    return RecordCompletionResult.model_validate(raw)
 
 
 async def record_event(

@@ -17,7 +17,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.enums import EngagementStatus, Priority, Role
+    from domain.eligibility import TaskFacts, refusal
+    from domain.enums import EngagementStatus, Priority
     from domain.errors import ErrorType
     from domain.messages import (
         ENGAGEMENT_WORKFLOW,
@@ -83,8 +84,12 @@ class EngagementWorkflow:
         with workflow.unsafe.sandbox_unrestricted():  # holidays reads locale data (see SlaClock)
             self._calendar = calendar_for(params.calendar)
         self._state = params.state or EngagementState(priority=params.priority)
-        self._completing: str | None = None  # task id whose completion is being recorded
+        self._completion_lock = asyncio.Lock()  # completions are written one at a time
         self._completed: set[str] = set()
+        # The newest claim generation a completion was seen with, per task: the row holds the
+        # fence (the activity writes only under the current claim); this refuses late stragglers
+        # before they reach history.
+        self._generations: dict[str, int] = {}
         self._cancel: CancelRequest | None = None
         self._wait_task: str | None = None  # the open wait's task id
         self._clock: SlaClock | None = None  # the current task's SLA clock
@@ -375,6 +380,15 @@ class EngagementWorkflow:
             }
         )
 
+    def _task_facts(self, step: HumanStep | ApprovalStep) -> TaskFacts:
+        """The current task as domain.eligibility reads it (queue settings are checked at claim)."""
+        return TaskFacts(
+            kind=step.kind,
+            firm_id=self._params.firm_id,
+            skill=step.skill if isinstance(step, HumanStep) else None,
+            excluded_user_ids=self._excluded_actors(step),
+        )
+
     def _previous_actor(self, step_id: str) -> str | None:
         """Rework goes back to whoever did the step before (the same drafter), when known."""
         for completion in reversed(self._state.completions):
@@ -416,13 +430,19 @@ class EngagementWorkflow:
 
     @workflow.update(name=UPDATE_COMPLETE_TASK)
     async def complete_task(self, request: CompleteTaskRequest) -> CompleteTaskResult:
-        state = self._state
-        step = self._template.step(state.current_step or "")
-        assert isinstance(step, HumanStep | ApprovalStep)
-        self._completing = request.task_id  # refuse a concurrent second completion meanwhile
-        try:
+        # One completion at a time (samples-python message_passing/safe_message_handlers): a
+        # second one waits until the first is written or refused, then is checked again against
+        # the state the first left behind.
+        async with self._completion_lock:
+            self._check_still_current(request)  # the actor's own eligibility cannot change
+            state = self._state
+            step = self._template.step(state.current_step or "")
+            assert isinstance(step, HumanStep | ApprovalStep)
+            if request.generation is not None:  # an older claim arriving later is refused
+                seen = self._generations.get(request.task_id, 0)
+                self._generations[request.task_id] = max(seen, request.generation)
             at = workflow.now()
-            await calls.record_completion(
+            recorded = await calls.record_completion(
                 RecordCompletionInput(
                     task_id=request.task_id,
                     engagement_id=self._params.engagement_id,
@@ -434,8 +454,13 @@ class EngagementWorkflow:
                     note=request.note,
                     request_id=request.request_id,
                     at=at,
+                    generation=request.generation,
                 )
             )
+            if not recorded.applied:
+                # The claim this completion was made under was released, expired or reassigned
+                # while the request was in flight: nothing is completed, in anyone's name.
+                raise _refuse(ErrorType.TASK_NOT_HELD, recorded.reason or "the claim is gone")
             state.completions.append(
                 StepCompletion(
                     step_id=step.id,
@@ -449,8 +474,6 @@ class EngagementWorkflow:
                 )
             )
             self._completed.add(request.task_id)
-        finally:
-            self._completing = None
         return CompleteTaskResult(
             task_id=request.task_id,
             step_id=step.id,
@@ -458,20 +481,29 @@ class EngagementWorkflow:
             next_step=step.outcomes[request.outcome],
         )
 
-    @complete_task.validator
-    def _validate_completion(self, request: CompleteTaskRequest) -> None:
+    def _check_still_current(self, request: CompleteTaskRequest) -> None:
+        """The checks that depend on the engagement's state, which may move while a completion
+        waits its turn; the validator ran them (and the rest) when the request arrived."""
         state = self._state
         self._refuse_unless_running()
         if state.on_hold:
             raise _refuse(ErrorType.CONFLICT, "the engagement is on hold; resume it first")
-        if (
-            request.task_id != state.current_task_id
-            or request.task_id in self._completed
-            or self._completing is not None
-        ):
+        if request.task_id != state.current_task_id or request.task_id in self._completed:
             raise _refuse(
                 ErrorType.TASK_NOT_CURRENT, "this task is not the engagement's current task"
             )
+        newest = self._generations.get(request.task_id, 0)
+        if request.generation is not None and request.generation < newest:
+            raise _refuse(
+                ErrorType.TASK_NOT_HELD,
+                f"your claim (generation {request.generation}) was superseded by generation "
+                f"{newest}; nothing was completed",
+            )
+
+    @complete_task.validator
+    def _validate_completion(self, request: CompleteTaskRequest) -> None:
+        state = self._state
+        self._check_still_current(request)
         step = self._template.step(state.current_step or "")
         if not isinstance(step, HumanStep | ApprovalStep):
             raise _refuse(ErrorType.TASK_NOT_CURRENT, "the current step takes no human completion")
@@ -482,19 +514,9 @@ class EngagementWorkflow:
                 f"outcome {request.outcome!r} is not allowed at step {step.id!r} "
                 f"(allowed: {allowed})",
             )
-        if request.actor.user_id in self._excluded_actors(step):
-            done_by = ", ".join(step.not_by)
-            raise _refuse(
-                ErrorType.SEPARATION_OF_DUTIES,
-                f"step {step.id!r} may not be completed by whoever completed {done_by}",
-            )
-        if isinstance(step, ApprovalStep) and (
-            request.actor.role != Role.PARTNER or request.actor.firm_id != self._params.firm_id
-        ):
-            raise _refuse(
-                ErrorType.APPROVER_NOT_ALLOWED,
-                "only a partner of the engagement's firm may approve this step",
-            )
+        refused = refusal(self._task_facts(step), request.actor.worker)
+        if refused is not None:
+            raise _refuse(refused.type, f"step {step.id!r}: {refused.reason}")
         needs_reason = request.outcome in step.reason_required
         if needs_reason and not (request.note or request.output.get("reasons")):
             raise _refuse(

@@ -40,6 +40,7 @@ NOTICES = {
     "claimed": "Task claimed: it is yours until you complete or release it.",
     "nothing": "Nothing is eligible for you right now. Check back soon.",
     "completed": "Task completed. Thank you!",
+    "pending": "Completion sent; the engine has not confirmed it yet. Refresh in a moment.",
     "released": "Task sent back to its queue.",
     "assigned": "Task reassigned.",
     "priority": "Priority raised.",
@@ -239,7 +240,7 @@ async def complete(request: Request, task_id: uuid.UUID) -> Response:
     except FormInputError as error:
         return await _task_page(request, api, task_id, error=str(error), form=form, status_code=422)
     try:
-        await api.post(
+        answer = await api.post(
             f"/tasks/{task_id}/complete",
             {
                 "outcome": form.get("outcome", ""),
@@ -260,6 +261,8 @@ async def complete(request: Request, task_id: uuid.UUID) -> Response:
             form=form,
             status_code=error.status,
         )
+    if isinstance(answer, dict) and answer.get("status") == "pending":
+        return redirect("/work", "pending")
     return redirect("/work", "completed")
 
 

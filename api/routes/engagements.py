@@ -269,8 +269,10 @@ async def post_event(
             type=body.type, payload=body.payload, actor=principal.actor, task_id=str(wait.id)
         ),
         PostEventResult,
-        update_id=idempotency_key,
+        # One wait takes one event: without a key, the wait's row is the natural one.
+        update_id=idempotency_key or f"event:{wait.id}:{body.type}",
         rpc_seconds=settings.update_timeout_seconds,
+        pending_location=f"/api/v1/engagements/{engagement_id}",
     )
 
 
@@ -294,6 +296,7 @@ async def _control(
         ControlResult,
         update_id=None,
         rpc_seconds=settings.update_timeout_seconds,
+        pending_location=f"/api/v1/engagements/{engagement_id}",
     )
 
 
@@ -349,6 +352,7 @@ async def cancel_engagement(
         ControlResult,
         update_id=idempotency_key,
         rpc_seconds=settings.update_timeout_seconds,
+        pending_location=f"/api/v1/engagements/{engagement_id}",
     )
     async with sessions.begin() as session:
         await audit.record(

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
-from api.routes.tasks import _audit, _detail, _visible, check_queue_rules
+from api.routes.tasks import _audit, _detail, _visible
 from api.schemas import AssignIn, Request, TaskDetail
+from domain.eligibility import Refusal, refusal
 from domain.enums import Priority, Role, TaskStatus
 from domain.errors import DomainError, ErrorType
 from store.models import Task, User
@@ -67,21 +68,13 @@ async def _assignee(session: AsyncSession, ref: uuid.UUID | str) -> User:
     return user
 
 
-async def _refusal(session: AsyncSession, task: Task, assignee: User) -> str | None:
-    """Why `assignee` may not be given `task`, or None."""
+async def _refusal(session: AsyncSession, task: Task, assignee: User) -> Refusal | None:
+    """Why `assignee` may not be given `task` (domain.eligibility), or None."""
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
-        return f"task is {task.status}; only open or claimed tasks can be assigned"
-    if task.kind == "approval":
-        return "approval tasks go to the firm's partners, not to staff"
-    if assignee.id in task.excluded_user_ids:
-        return "separation of duties: the assignee did an earlier step this task checks"
-    if task.skill and task.skill not in assignee.skills:
-        return f"assignee lacks the skill {task.skill!r}"
-    try:
-        await check_queue_rules(session, task, tuple(assignee.skills))
-    except DomainError as error:
-        return error.detail
-    return None
+        return Refusal(
+            ErrorType.CONFLICT, f"task is {task.status}; only open or claimed tasks can be assigned"
+        )
+    return refusal(await tasks.facts(session, task), users.worker_facts(assignee))
 
 
 async def _give(
@@ -113,12 +106,12 @@ async def assign_task(
     """Assign or reassign to a named, available clerk; the previous holder's claim is fenced."""
     task = await _visible(session, task_id, principal)
     assignee = await _assignee(session, body.assignee)
-    refusal = await _refusal(session, task, assignee)
-    if refusal is not None:
-        if refusal.startswith("separation"):
-            raise DomainError(ErrorType.SEPARATION_OF_DUTIES, refusal)
-        status = 409 if refusal.startswith("task is") else 422
-        raise HTTPException(status_code=status, detail=refusal)
+    refused = await _refusal(session, task, assignee)
+    if refused is not None:
+        if refused.type in (ErrorType.FORBIDDEN, ErrorType.APPROVER_NOT_ALLOWED):
+            # The caller may assign; it is the assignee who does not qualify.
+            raise HTTPException(status_code=422, detail=f"assignee: {refused.reason}")
+        raise DomainError(refused.type, refused.reason)
     if not await _give(session, principal, task, assignee, body.reason):
         raise HTTPException(status_code=409, detail="the task changed meanwhile; try again")
     return _detail(await _visible(session, task_id, principal))
@@ -138,9 +131,9 @@ async def bulk_reassign(
         if task is None:
             items.append(BulkItem(task_id=task_id, result="refused", detail="task not found"))
             continue
-        refusal = await _refusal(session, task, assignee)
-        if refusal is not None:
-            items.append(BulkItem(task_id=task_id, result="refused", detail=refusal))
+        refused = await _refusal(session, task, assignee)
+        if refused is not None:
+            items.append(BulkItem(task_id=task_id, result="refused", detail=refused.reason))
         elif body.dry_run:
             items.append(BulkItem(task_id=task_id, result="would_reassign"))
         elif await _give(session, principal, task, assignee, body.reason):

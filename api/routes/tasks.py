@@ -25,6 +25,7 @@ from api.deps import (
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
+from domain.eligibility import refusal
 from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType
 from domain.messages import (
@@ -34,7 +35,7 @@ from domain.messages import (
     workflow_id_for,
 )
 from store.models import Task, TaskComment
-from store.repositories import audit, queues, tasks
+from store.repositories import audit, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -128,23 +129,12 @@ async def _visible(session: AsyncSession, task_id: uuid.UUID, principal: Princip
     return task
 
 
-def _check_may_work(task: Task, principal: Principal) -> None:
-    """Who may take this task at all: skills, separation of duties, attorney gates."""
-    if principal.id in task.excluded_user_ids:
-        raise DomainError(
-            ErrorType.SEPARATION_OF_DUTIES,
-            f"separation of duties: you did an earlier step that step {task.step_id!r} checks",
-        )
-    if task.kind == "approval":
-        if principal.role != Role.PARTNER or principal.firm_id != task.firm_id:
-            raise DomainError(
-                ErrorType.APPROVER_NOT_ALLOWED,
-                "only a partner of the engagement's firm may take an approval",
-            )
-    elif principal.role == Role.PARTNER:
-        raise DomainError(ErrorType.FORBIDDEN, "partners take approval tasks only")
-    elif task.skill and task.skill not in principal.skills:
-        raise DomainError(ErrorType.FORBIDDEN, f"this task needs the skill {task.skill!r}")
+async def ensure_may_work(session: AsyncSession, task: Task, principal: Principal) -> None:
+    """Who may take this task at all (domain.eligibility: skills, queue, separation of duties,
+    attorney gates)."""
+    refused = refusal(await tasks.facts(session, task), principal.worker)
+    if refused is not None:
+        raise DomainError(refused.type, refused.reason)
 
 
 async def _audit(
@@ -251,15 +241,6 @@ async def get_task(
     return TaskWithComments(**_detail(task).model_dump(), comments=notes)
 
 
-async def check_queue_rules(session: AsyncSession, task: Task, skills: tuple[str, ...]) -> None:
-    """The queue's own rule: its required skill."""
-    queue = await queues.get(session, task.queue)
-    if queue is not None and queue.required_skill and queue.required_skill not in skills:
-        raise DomainError(
-            ErrorType.FORBIDDEN, f"queue {task.queue!r} needs the skill {queue.required_skill!r}"
-        )
-
-
 @router.post("/{task_id}/claim", response_model=TaskDetail)
 async def claim_task(
     task_id: uuid.UUID,
@@ -267,10 +248,9 @@ async def claim_task(
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
 ) -> TaskDetail:
     task = await _visible(session, task_id, principal)
-    _check_may_work(task, principal)
+    await ensure_may_work(session, task, principal)
     if task.status == TaskStatus.CLAIMED and task.assignee_id == principal.id:
         return _detail(task)  # claiming what you hold already is a no-op
-    await check_queue_rules(session, task, principal.skills)
     if task.status == TaskStatus.OPEN:
         refusal = await tasks.wip_refusal(session, principal.id, [task.queue])
         if refusal is not None:
@@ -367,9 +347,9 @@ async def complete_task(
     # Short read, then Temporal, then a fresh read: no transaction stays open across the Update.
     async with sessions() as session:
         task = await _visible(session, task_id, principal)
-    if task.status == TaskStatus.COMPLETED and task.completed_by == principal.id:
-        return _detail(task)  # a retried completion: the first one already went through
-    _check_may_work(task, principal)
+        if task.status == TaskStatus.COMPLETED and task.completed_by == principal.id:
+            return _detail(task)  # a retried completion: the first one already went through
+        await ensure_may_work(session, task, principal)
     if task.status != TaskStatus.CLAIMED or task.assignee_id != principal.id:
         raise HTTPException(status_code=409, detail="you do not hold this task: claim it first")
     if body.generation is not None and body.generation != task.generation:
@@ -409,11 +389,13 @@ async def complete_task(
             output=body.output,
             note=body.note,
             request_id=principal.request_id,
+            generation=task.generation,
         ),
         CompleteTaskResult,
         # The same claim generation completing twice is the same completion.
         update_id=idempotency_key or f"complete:{task.id}:{task.generation}",
         rpc_seconds=settings.update_timeout_seconds,
+        pending_location=f"/api/v1/tasks/{task.id}",
     )
     async with sessions() as session:
         return _detail(await _visible(session, task_id, principal))

@@ -22,6 +22,7 @@ from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.eligibility import TaskFacts
 from domain.enums import TaskStatus
 from store.models import Queue, Task, TaskComment, User
 from store.repositories.audit import AuditRecord
@@ -182,6 +183,20 @@ async def get(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task |
     return (
         await session.execute(query.execution_options(populate_existing=True))
     ).scalar_one_or_none()
+
+
+async def facts(session: AsyncSession, task: Task) -> TaskFacts:
+    """The task as domain.eligibility reads it, with its queue's required skill."""
+    queue_skill = (
+        await session.execute(select(Queue.required_skill).where(Queue.name == task.queue))
+    ).scalar_one_or_none()
+    return TaskFacts(
+        kind=task.kind,
+        firm_id=str(task.firm_id),
+        skill=task.skill,
+        excluded_user_ids=frozenset(str(u) for u in task.excluded_user_ids),
+        queue_skill=queue_skill,
+    )
 
 
 async def get_for_update(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
@@ -625,6 +640,66 @@ async def mark_completed(
         .returning(Task.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def complete_under_claim(
+    session: AsyncSession,
+    task_id: uuid.UUID,
+    *,
+    generation: int,
+    outcome: str,
+    output: dict[str, Any],
+    note: str | None,
+    completed_by: uuid.UUID,
+    completed_at: datetime,
+) -> str | None:
+    """Complete the task only under the claim it was worked under (the fence, in the row).
+
+    Returns None when written (or already written by this same completion: an activity retry),
+    otherwise why not: the claim was released, expired, reassigned or re-claimed meanwhile.
+    """
+    result = await session.execute(
+        update(Task)
+        .where(
+            Task.id == task_id,
+            Task.status == TaskStatus.CLAIMED,
+            Task.assignee_id == completed_by,
+            Task.generation == generation,
+        )
+        .values(
+            status=TaskStatus.COMPLETED,
+            outcome=outcome,
+            output=output,
+            note=note,
+            completed_by=completed_by,
+            completed_at=completed_at,
+            lease_expires_at=None,
+        )
+        .returning(Task.id)
+    )
+    if result.scalar_one_or_none() is not None:
+        return None
+    row = (
+        await session.execute(
+            select(Task.status, Task.assignee_id, Task.generation, Task.completed_by).where(
+                Task.id == task_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return "the task does not exist"
+    if (
+        row.status == TaskStatus.COMPLETED
+        and row.completed_by == completed_by
+        and row.generation == generation
+    ):
+        return None  # this completion, written by an earlier attempt
+    if row.generation != generation:
+        return (
+            f"your claim (generation {generation}) was superseded by generation "
+            f"{row.generation}; nothing was completed"
+        )
+    return f"you no longer hold this task (it is {row.status}); nothing was completed"
 
 
 async def cancel_open(session: AsyncSession, engagement_id: uuid.UUID) -> list[uuid.UUID]:

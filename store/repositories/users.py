@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.eligibility import WorkerFacts
+from domain.enums import Role
 from store.models import User
 
 
@@ -55,3 +57,13 @@ async def set_password(session: AsyncSession, user: User, password_hash: str) ->
     user.password_hash = password_hash
     user.token_version += 1
     await session.flush()
+
+
+def worker_facts(user: User) -> WorkerFacts:
+    """The user as domain.eligibility reads them."""
+    return WorkerFacts(
+        user_id=str(user.id),
+        role=Role(user.role),
+        skills=tuple(user.skills),
+        firm_id=str(user.firm_id) if user.firm_id else None,
+    )
