@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy import update
 from temporalio import activity
 
-from domain.enums import Priority, TaskStatus
+from domain.enums import EngagementStatus, Priority, TaskStatus
 from domain.messages import (
     ACT_CANCEL_OPEN_TASKS,
     ACT_CREATE_TASK,
@@ -212,6 +212,18 @@ class ReadModelActivities:
                 await engagements.set_status(
                     session, engagement_id, params.status, params.current_step
                 )
+                if params.status == EngagementStatus.STUCK:
+                    # Managers are alerted (in-app and webhook): only a person can unstick it.
+                    await task_sla.notify(
+                        session,
+                        dedupe_key=f"{params.key}:notify",
+                        kind="engagement.stuck",
+                        firm_id=firm_id,
+                        engagement_id=engagement_id,
+                        task_id=None,
+                        recipients=["manager"],
+                        payload={"step_id": params.step_id, "reason": params.detail.get("reason")},
+                    )
                 await audit.record(
                     session,
                     AuditRecord(

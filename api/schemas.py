@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.enums import Priority, Role
 
@@ -65,7 +66,40 @@ class EngagementIn(Request):
     matter_ref: str = Field(min_length=1, max_length=100)
     priority: Priority = Priority.NORMAL
     inputs: dict[str, Any] = Field(default_factory=dict)
-    court_deadline: datetime | None = None
+    court_deadline: datetime | date | None = Field(
+        default=None,
+        description="An instant with its offset, or a date alone: the end of that day in "
+        "`court_timezone` (FRCP 6(a)(4)(A): the last day ends at midnight in the court's zone)",
+    )
+    court_timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA zone of the court (default: the firm's), for a date-only deadline",
+    )
+
+    @field_validator("court_deadline", mode="before")
+    @classmethod
+    def _date_or_aware_instant(cls, value: Any) -> Any:
+        # A bare "2027-01-19" is a date (pydantic would read it as a naive midnight); a time
+        # without an offset is ambiguous by hours around a filing cut-off: refused, not guessed.
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+        if isinstance(value, str):
+            instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if instant.utcoffset() is None:
+                raise ValueError(
+                    "give the deadline's UTC offset (e.g. 2027-01-19T17:00:00-05:00) or a date "
+                    "alone (it then means the end of that day in the court's time zone)"
+                )
+            return instant
+        return value
+
+    @field_validator("court_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like America/Chicago)")
+        return value
 
 
 class TemplateRef(BaseModel):

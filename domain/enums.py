@@ -38,6 +38,9 @@ class EngagementStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    # A step raised something unexpected: the engagement waits for a manager to retry or cancel
+    # it, visibly, instead of retrying a failing workflow task forever while it shows "running".
+    STUCK = "stuck"
 
 
 class TaskStatus(StrEnum):

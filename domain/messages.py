@@ -24,6 +24,9 @@ UPDATE_RESUME = "resume"
 # Parent -> fan-out child: the engagement was held or resumed (signals: children are not callers).
 SIGNAL_PARENT_HOLD = "parent_hold"
 UPDATE_SET_PRIORITY = "set_priority"
+UPDATE_RETRY = "retry"  # a stuck engagement runs its failed step again
+# Parent -> fan-out child: a manager retried the stuck engagement.
+SIGNAL_PARENT_RETRY = "parent_retry"
 QUERY_STATE = "state"
 
 ACT_CREATE_TASK = "create_task"

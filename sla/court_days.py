@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sla.holiday_sources import FEDERAL, holiday_name, us_subdivisions
 
@@ -282,3 +283,10 @@ def compute_court_deadline(
         jurisdiction=jurisdiction,
         period_end=period_end,
     )
+
+
+def end_of_last_day(day: date, timezone: str) -> datetime:
+    """The last moment of `day` in the court's zone: FRCP 6(a)(4)(A) ends the last day "for
+    electronic filing, at midnight in the court's time zone" (Fed. R. Civ. P. 6(a)(4), 2009
+    amendments). A deadline given as a bare date means this instant, never 00:00 that morning."""
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))

@@ -24,11 +24,13 @@ with workflow.unsafe.imports_passed_through():
         ENGAGEMENT_WORKFLOW,
         QUERY_STATE,
         SIGNAL_PARENT_HOLD,
+        SIGNAL_PARENT_RETRY,
         UPDATE_CANCEL,
         UPDATE_COMPLETE_TASK,
         UPDATE_HOLD,
         UPDATE_POST_EVENT,
         UPDATE_RESUME,
+        UPDATE_RETRY,
         UPDATE_SET_PRIORITY,
         CancelRequest,
         CompleteTaskRequest,
@@ -65,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls
     from workflows.sla_clock import SlaClock
 
+CLOSED = (EngagementStatus.COMPLETED, EngagementStatus.CANCELLED, EngagementStatus.FAILED)
 ESCALATION_QUEUE = "escalations"
 WAIT_QUEUE = "waits"
 # Histories from before this change held the parent alone; they must replay unchanged.
@@ -95,6 +98,8 @@ class EngagementWorkflow:
         self._clock: SlaClock | None = None  # the current task's SLA clock
         self._event: PostEventRequest | None = None
         self._children: list[str] = []  # running fan-out item workflow ids, in start order
+        self._retry = False  # a manager asked a stuck engagement to run its step again
+        self._retried_by: str | None = None
 
     def _priority_factor(self) -> float:
         return self._params.priority_factors.get(self._state.priority, 1.0)
@@ -124,7 +129,12 @@ class EngagementWorkflow:
             step = self._template.step(state.current_step)
             visit = state.visits.get(step.id, 0) + 1
             state.visits[step.id] = visit
-            outcome = await self._run_step(step, visit)
+            try:
+                outcome = await self._run_step(step, visit)
+            except Exception as error:  # a bug or bad data: show it (see _stuck), never loop
+                if await self._stuck(step, visit, error):
+                    continue  # retried: the same step again, as its next visit
+                break  # cancelled while stuck
             if outcome is None:  # cancelled while the step ran
                 break
             state.current_step = self._next_step(step, outcome)
@@ -137,6 +147,45 @@ class EngagementWorkflow:
                 workflow.continue_as_new(self._params.model_copy(update={"state": state}))
 
         return await self._finish()
+
+    async def _stuck(self, step: Step, visit: int, error: Exception) -> bool:
+        """Park the engagement as `stuck` with the reason; True once a manager retries it.
+
+        Without this, an exception in workflow code fails the workflow task, which Temporal
+        retries forever while every read model says "running", and an activity that exhausted
+        its attempts fails the workflow while its row still says "running". The reason names
+        the error's type and message (our code's words, never client data).
+        """
+        state = self._state
+        state.status = EngagementStatus.STUCK
+        self._retry = False
+        reason = f"{type(error).__name__}: {error}"[:500]
+        workflow.logger.error(
+            "engagement.stuck", extra={"step_id": step.id, "visit": visit, "error": reason}
+        )
+        await calls.record_event(
+            self._params,
+            "engagement.stuck",
+            step.id,
+            key_suffix=f"{step.id}:{visit}:stuck",
+            status=EngagementStatus.STUCK,
+            current_step=step.id,
+            detail={"step_id": step.id, "visit": visit, "reason": reason},
+        )
+        await workflow.wait_condition(lambda: self._retry or self._cancel is not None)
+        if self._cancel is not None:
+            return False
+        state.status = EngagementStatus.RUNNING
+        await calls.record_event(
+            self._params,
+            "engagement.retried",
+            step.id,
+            key_suffix=f"{step.id}:{visit}:retried",
+            status=EngagementStatus.RUNNING,
+            current_step=step.id,
+            actor_id=self._retried_by,
+        )
+        return True
 
     async def _run_step(self, step: Step, visit: int) -> str | None:
         if isinstance(step, HumanStep | ApprovalStep):
@@ -567,6 +616,30 @@ class EngagementWorkflow:
                 f"not {request.type!r}",
             )
 
+    @workflow.update(name=UPDATE_RETRY)
+    async def retry(self, request: HoldRequest) -> ControlResult:
+        """A stuck engagement (or any of its stuck fan-out items) runs its failed step again."""
+        if self._state.status == EngagementStatus.STUCK:
+            self._retry, self._retried_by = True, request.actor.user_id
+        for child_id in list(self._children):
+            with contextlib.suppress(FailureError):  # an item that finished meanwhile
+                await workflow.get_external_workflow_handle(child_id).signal(
+                    SIGNAL_PARENT_RETRY, request.actor.user_id
+                )
+        return ControlResult(status=EngagementStatus.RUNNING)
+
+    @retry.validator
+    def _validate_retry(self, request: HoldRequest) -> None:
+        if self._cancel is not None or self._state.status in CLOSED:
+            raise _refuse(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running")
+        if self._state.status != EngagementStatus.STUCK and not self._children:
+            raise _refuse(ErrorType.CONFLICT, "the engagement is not stuck: nothing to retry")
+
+    @workflow.signal(name=SIGNAL_PARENT_RETRY)
+    def parent_retry(self, actor_id: str) -> None:
+        if self._state.status == EngagementStatus.STUCK:
+            self._retry, self._retried_by = True, actor_id
+
     @workflow.update(name=UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> ControlResult:
         self._cancel = request
@@ -574,7 +647,8 @@ class EngagementWorkflow:
 
     @cancel.validator
     def _validate_cancel(self, request: CancelRequest) -> None:
-        self._refuse_unless_running()
+        if self._state.status != EngagementStatus.STUCK:  # a stuck engagement may be cancelled
+            self._refuse_unless_running()
 
     @workflow.update(name=UPDATE_HOLD)
     async def hold(self, request: HoldRequest) -> ControlResult:
@@ -663,6 +737,10 @@ class EngagementWorkflow:
         )
 
     def _refuse_unless_running(self) -> None:
+        if self._state.status == EngagementStatus.STUCK and self._cancel is None:
+            raise _refuse(
+                ErrorType.CONFLICT, "the engagement is stuck: a manager retries or cancels it"
+            )
         if self._cancel is not None or self._state.status != EngagementStatus.RUNNING:
             raise _refuse(ErrorType.ENGAGEMENT_CLOSED, "the engagement is no longer running")
 

@@ -24,7 +24,7 @@ from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from domain.enums import Priority, Role
 from store.models import Firm
-from store.repositories import dashboard, firms
+from store.repositories import dashboard, engagements, firms
 from store.repositories.dashboard import GroupBy
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -136,16 +136,19 @@ class TrendsOut(BaseModel):
 
 
 class AttentionItem(BaseModel):
-    task_id: uuid.UUID
+    """A task that is breached or at risk, or (task_id null) an engagement that is stuck."""
+
+    task_id: uuid.UUID | None
     engagement_id: uuid.UUID
     firm_id: uuid.UUID
     title: str
-    queue: str
+    queue: str | None
     status: str
-    priority: Priority
+    priority: Priority | None
     assignee: str | None
-    due_at: datetime
-    state: Literal["breached", "at_risk"]
+    due_at: datetime | None
+    state: Literal["stuck", "breached", "at_risk"]
+    reason: str | None = None  # why it is stuck (the error's type and message)
 
 
 async def resolve_firm(
@@ -348,10 +351,27 @@ async def attention_list(
     limit: int = Query(default=100, ge=1, le=500),
     format: FormatQuery = "json",
 ) -> Any:
-    """Open work that is breached or at risk, most overdue first (what a manager acts on)."""
+    """What a manager acts on: stuck engagements first, then open work that is breached or at
+    risk, most overdue first."""
     firm = await resolve_firm(session, principal, firm_id)
     now = datetime.now(UTC)
-    items = [
+    stuck = [
+        AttentionItem(
+            task_id=None,
+            engagement_id=r.engagement_id,
+            firm_id=r.firm_id,
+            title=r.title,
+            queue=None,
+            status="stuck",
+            priority=None,
+            assignee=None,
+            due_at=None,
+            state="stuck",
+            reason=r.reason,
+        )
+        for r in await engagements.stuck(session, firm.id if firm else None, limit)
+    ]
+    items = stuck + [
         AttentionItem(
             task_id=r.task_id,
             engagement_id=r.engagement_id,
@@ -364,7 +384,9 @@ async def attention_list(
             due_at=r.due_at,
             state="breached" if r.breached else "at_risk",
         )
-        for r in await dashboard.attention(session, firm.id if firm else None, now, limit)
+        for r in await dashboard.attention(
+            session, firm.id if firm else None, now, limit - len(stuck)
+        )
     ]
     if format == "csv":
         return csv_response(items, list(AttentionItem.model_fields), "attention.csv")

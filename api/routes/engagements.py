@@ -31,6 +31,7 @@ from domain.messages import (
     UPDATE_HOLD,
     UPDATE_POST_EVENT,
     UPDATE_RESUME,
+    UPDATE_RETRY,
     UPDATE_SET_PRIORITY,
     CalendarSpec,
     CancelRequest,
@@ -43,6 +44,7 @@ from domain.messages import (
     workflow_id_for,
 )
 from domain.sla_contract import FirmSlaPolicy, apply_contract
+from sla.court_days import end_of_last_day
 from store.models import Engagement
 from store.repositories import audit, engagements, firms, tasks, templates, waits
 
@@ -79,6 +81,14 @@ def input_errors(schema: dict[str, Any], inputs: dict[str, Any]) -> list[dict[st
     ]
 
 
+def _court_deadline(body: EngagementIn, firm_timezone: str) -> datetime | None:
+    """Every deadline the workflow sees is an aware instant (sla.policy refuses naive ones)."""
+    deadline = body.court_deadline
+    if deadline is None or isinstance(deadline, datetime):
+        return deadline
+    return end_of_last_day(deadline, body.court_timezone or firm_timezone)
+
+
 @router.post("", status_code=201, response_model=EngagementOut)
 async def create_engagement(
     body: EngagementIn,
@@ -99,6 +109,7 @@ async def create_engagement(
         row = await templates.latest(session, body.template)
         if row is None:
             raise HTTPException(status_code=422, detail=f"unknown template {body.template!r}")
+        court_deadline = _court_deadline(body, firm.timezone)
         contract = FirmSlaPolicy.model_validate(firm.sla_policy or {})
         template = apply_contract(templates.as_template(row), contract)
         errors = input_errors(template.input_schema, body.inputs)
@@ -127,7 +138,7 @@ async def create_engagement(
             matter_ref=body.matter_ref,
             priority=body.priority,
             inputs=body.inputs,
-            court_deadline=body.court_deadline,
+            court_deadline=court_deadline,
             workflow_id=workflow_id_for(str(engagement_id), str(body.firm_id)),
             created_by=principal.id,
         )
@@ -137,7 +148,7 @@ async def create_engagement(
         template=template,
         inputs=body.inputs,
         priority=body.priority,
-        court_deadline=body.court_deadline,
+        court_deadline=court_deadline,
         calendar=CalendarSpec(
             timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
         ),
@@ -367,6 +378,21 @@ async def cancel_engagement(
             ),
         )
     return result
+
+
+@router.post("/{engagement_id}/retry", response_model=ControlResult)
+async def retry_engagement(
+    engagement_id: uuid.UUID,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
+) -> ControlResult:
+    """Run a stuck engagement's failed step again (after the cause is fixed); 409 if not stuck."""
+    request = HoldRequest(reason=None, actor=principal.actor)
+    return await _control(
+        engagement_id, UPDATE_RETRY, request, sessions, settings, temporal, principal
+    )
 
 
 @router.post("/{engagement_id}/priority", response_model=ControlResult)

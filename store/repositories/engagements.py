@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -172,3 +173,43 @@ async def timeline(session: AsyncSession, engagement_id: uuid.UUID) -> Sequence[
         .order_by(EngagementEvent.at, EngagementEvent.id)
     )
     return (await session.execute(query)).scalars().all()
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    engagement_id: uuid.UUID
+    firm_id: uuid.UUID
+    title: str
+    step_id: str | None
+    since: datetime
+    reason: str | None
+
+
+async def stuck(session: AsyncSession, firm_id: uuid.UUID | None, limit: int) -> list[StuckRow]:
+    """Engagements parked as stuck (a step raised), longest first, with the recorded reason."""
+    reason = (
+        select(EngagementEvent.detail["reason"].astext)
+        .where(
+            EngagementEvent.engagement_id == Engagement.id,
+            EngagementEvent.type == "engagement.stuck",
+        )
+        .order_by(EngagementEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Engagement.id,
+            Engagement.firm_id,
+            Engagement.title,
+            Engagement.current_step,
+            Engagement.updated_at,
+            reason,
+        )
+        .where(Engagement.status == EngagementStatus.STUCK)
+        .order_by(Engagement.updated_at)
+        .limit(limit)
+    )
+    if firm_id is not None:
+        query = query.where(Engagement.firm_id == firm_id)
+    return [StuckRow(*row) for row in (await session.execute(query)).all()]
