@@ -97,10 +97,10 @@ def dev_stack(*extra: str) -> Iterator[DevStack]:
     home.mkdir(parents=True)
     port = free_port()
     output = home / "dev-output.log"
+    command = [sys.executable, "-m", "cli.main", "dev", "--home", str(home), "--port", str(port)]
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "dev", "--home", str(home), "--port", str(port)]
-            + list(extra),
+            [*command, *extra],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "DOCKETFLOW_LOG_JSON": "false"},

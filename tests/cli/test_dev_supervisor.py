@@ -6,12 +6,14 @@ import os
 import re
 import signal
 import time
+from typing import Any
 
 import httpx
 
 from tests.dev_process import dev_stack, is_alive
 
 DEMO_PASSWORD = "docketflow-demo"
+MOTION = {"court": "SDNY", "case_number": "1:24-cv-00001", "document_type": "motion"}
 
 
 def _login(api: str, username: str, timeout: float = 60) -> dict[str, str]:
@@ -28,7 +30,9 @@ def _login(api: str, username: str, timeout: float = 60) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _first_task(api: str, headers: dict[str, str], engagement_id: str, timeout: float) -> dict:
+def _first_task(
+    api: str, headers: dict[str, str], engagement_id: str, timeout: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         tasks = httpx.get(f"{api}/tasks?engagement_id={engagement_id}", headers=headers).json()
@@ -60,7 +64,7 @@ def test_a_killed_worker_is_restarted_and_work_still_flows() -> None:
                 "template": "draft-qc-efile",
                 "title": "Motion after a crash",
                 "matter_ref": "HM-2024-0999",
-                "inputs": {"court": "SDNY", "case_number": "1:24-cv-00001", "document_type": "motion"},
+                "inputs": MOTION,
             },
         )
         assert created.status_code == 201, created.text
