@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,7 +93,8 @@ def is_alive(pid: int) -> bool:
 @contextmanager
 def dev_stack(*extra: str) -> Iterator[DevStack]:
     """`docketflow dev` on a fresh home under /tmp (the postgres user can reach it), stopped and
-    killed at the end whatever happened, so no test leaves a stack behind."""
+    killed at the end whatever happened, so no test leaves a stack behind. Assert inside the
+    block: the home is removed when the block ends without an error."""
     home = Path("/tmp") / f"docketflow-dev-test-{uuid.uuid4().hex[:8]}"
     home.mkdir(parents=True)
     port = free_port()
@@ -115,3 +117,5 @@ def dev_stack(*extra: str) -> Iterator[DevStack]:
         for pid in stack.pids().values():  # a stack that died uncleanly: leave nothing running
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+    # Only a passing test's home goes (~50 MB each); a failing one keeps its logs to read.
+    shutil.rmtree(home, ignore_errors=True)

@@ -77,11 +77,10 @@ def test_a_killed_worker_is_restarted_and_work_still_flows() -> None:
         assert seconds < 30, f"stopping took {seconds:.1f}s"
         assert not [name for name, pid in children.items() if is_alive(pid)]
         log = stack.log()
-
-    # The restart is logged with the child's name, how it ended and the delay before it came back.
-    restart = re.search(r"child\.restarting.*", log)
-    assert restart, log
-    line = restart.group(0)
-    assert "child=worker" in line and "exit_code=-9" in line and "delay_seconds=" in line
-    assert re.search(rf"child\.started.*child=worker.*pid={worker}", log), log
-    assert "restarting" not in log.split("stopping docketflow dev")[-1]  # none during shutdown
+        # The restart is logged: the child's name, how it ended, the delay before it came back.
+        restart = re.search(r"child\.restarting.*", log)
+        assert restart, log
+        line = restart.group(0)
+        assert "child=worker" in line and "exit_code=-9" in line and "delay_seconds=" in line
+        assert re.search(rf"child\.started.*child=worker.*pid={worker}", log), log
+        assert "restarting" not in log.split("stopping docketflow dev")[-1]  # none during shutdown
