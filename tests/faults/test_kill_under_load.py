@@ -26,119 +26,28 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from cli.bootstrap import add_user
 from core.settings import load_settings
-from domain.enums import Role
 from tests.dev_process import DevStack, dev_stack
+from tests.faults.api_clients import QUEUES, TEMPLATE, Client, Ledger, set_up
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(420)]
 log = logging.getLogger(__name__)
 
 KILL_ORDER = ("worker", "api", "temporal", "postgres")
 CLERKS = [f"clerk{n}" for n in range(1, 5)]
-PASSWORD = "fault-injection-pw"
-QUEUES = ["fault-write", "fault-check"]
-# Two human steps and separation of duties: the test is about faults, not about the domain.
-TEMPLATE = {
-    "key": "fault-letter",
-    "name": "Letter, written then checked by someone else",
-    "steps": [
-        {
-            "id": "write",
-            "kind": "human",
-            "queue": "fault-write",
-            "skill": "drafting",
-            "outcomes": {"done": "check"},
-        },
-        {
-            "id": "check",
-            "kind": "human",
-            "queue": "fault-check",
-            "skill": "qc",
-            "not_by": ["write"],
-            "outcomes": {"done": "end"},
-        },
-    ],
-}
 CREATE_EVERY_SECONDS = 0.4
 MAX_ENGAGEMENTS = 150
 # Before the next kill: this many completions after a restart, and this long under load, so
 # that every kill lands on work in flight.
 PROGRESS_AFTER_RESTART = 6
 SECONDS_BETWEEN_KILLS = 8.0
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-@dataclass
-class Ledger:
-    """What the clients saw, to hold against what the database says."""
-
-    phase: str = "warm-up"
-    completions: int = 0
-    completed_by: dict[str, str] = field(default_factory=dict)  # task id -> username told 200
-    created: dict[str, str] = field(default_factory=dict)  # idempotency key -> engagement id
-    transient: Counter[str] = field(default_factory=Counter)  # "phase | call | what" -> count
-    anomalies: list[str] = field(default_factory=list)
-    recoveries: dict[str, float] = field(default_factory=dict)  # child -> seconds to flow again
-
-
-class Client:
-    """One user's HTTP client, retrying the way a real client does until `deadline`."""
-
-    def __init__(self, api: str, username: str, ledger: Ledger, deadline: float) -> None:
-        self.username = username
-        self._http = httpx.AsyncClient(base_url=api, timeout=30)
-        self._ledger = ledger
-        self._deadline = deadline
-        self._headers: dict[str, str] = {}
-
-    async def login(self) -> None:
-        response = await self.call(
-            "POST", "/auth/token", data={"username": self.username, "password": PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        self._headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    async def call(
-        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        """The first answer that is not a 5xx; lost connections and 5xx are retried."""
-        delay = 0.2
-        while True:
-            try:
-                response = await self._http.request(
-                    method, path, headers={**self._headers, **(headers or {})}, **kwargs
-                )
-                if response.status_code < 500:
-                    return response
-                what = f"{response.status_code} {_short(response.text)}"
-            except httpx.TransportError as error:
-                what = type(error).__name__
-            route = UUID.sub("{id}", path)
-            self._ledger.transient[f"{self._ledger.phase} | {method} {route} | {what}"] += 1
-            if time.monotonic() > self._deadline:
-                raise AssertionError(f"{self.username}: {method} {path} still failing: {what}")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-
-    async def close(self) -> None:
-        await self._http.aclose()
-
-
-def _short(body: str) -> str:
-    try:
-        return str(json.loads(body).get("detail", ""))[:80]
-    except (ValueError, AttributeError):
-        return body[:80]
 
 
 async def clerk(client: Client, ledger: Ledger, done: asyncio.Event) -> None:
@@ -332,27 +241,13 @@ def _broken_promises(facts: dict[str, list[Any]], ledger: Ledger) -> list[str]:
     return problems
 
 
-async def _set_up(stack: DevStack, ledger: Ledger, deadline: float) -> tuple[Client, str]:
-    settings = load_settings(stack.home)
-    await add_user(settings, "boss", Role.MANAGER, PASSWORD, None, [])
-    for name in CLERKS:
-        await add_user(settings, name, Role.CLERK, PASSWORD, None, ["drafting", "qc"])
-    boss = Client(stack.api, "boss", ledger, deadline)
-    await boss.login()
-    firm = await boss.call("POST", "/firms", json={"name": "Fault & Injection LLP"})
-    assert firm.status_code == 201, firm.text
-    published = await boss.call("POST", "/templates", json={"definition": TEMPLATE})
-    assert published.status_code == 201, published.text
-    return boss, str(firm.json()["id"])
-
-
 async def test_killing_each_part_under_load_loses_and_duplicates_nothing() -> None:
     ledger = Ledger()
     deadline = time.monotonic() + 330
     with dev_stack("--no-demo") as stack:
         await asyncio.to_thread(stack.wait_ready)
         database_url = load_settings(stack.home).database_url
-        boss, firm_id = await _set_up(stack, ledger, deadline)
+        boss, firm_id = await set_up(stack, ledger, deadline, CLERKS)
         clerks = [Client(stack.api, name, ledger, deadline) for name in CLERKS]
         for client in clerks:
             await client.login()
