@@ -57,9 +57,11 @@ def _configure_logging(home: Path) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
-def _app_process(args: list[str], env: dict[str, str], log_file: Path) -> Child:
+def _app_process(name: str, args: list[str], env: dict[str, str], logs: Path) -> Child:
+    """`docketflow ARGS` as a supervised child logging to HOME/logs/NAME.log."""
+
     def launch() -> subprocess.Popen[bytes]:
-        with log_file.open("ab") as out:
+        with (logs / f"{name}.log").open("ab") as out:
             # Its own process group: a terminal's Ctrl-C reaches the supervisor, which stops it.
             return subprocess.Popen(
                 [sys.executable, "-m", "cli.main", *args],
@@ -69,7 +71,7 @@ def _app_process(args: list[str], env: dict[str, str], log_file: Path) -> Child:
                 process_group=0,
             )
 
-    return Child(log_file.stem, launch)
+    return Child(name, launch)
 
 
 def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
@@ -113,10 +115,8 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
         env = {**os.environ, "DOCKETFLOW_HOME": str(home), "DOCKETFLOW_LOG_JSON": "true"}
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
-        api = supervisor.start(
-            _app_process(["api", "--port", str(api_port)], env, logs / "api.log")
-        )
-        supervisor.start(_app_process(["worker"], env, logs / "worker.log"))
+        api = supervisor.start(_app_process("api", ["api", "--port", str(api_port)], env, logs))
+        supervisor.start(_app_process("worker", ["worker"], env, logs))
         wait_for_port(api_port, timeout=60, process=api)
         _wait_ready(f"http://127.0.0.1:{api_port}/readyz")
 
