@@ -104,30 +104,18 @@ class PrivatePostgres:
 
     def start(self) -> str:
         """Start (initialising on first use) and return the SQLAlchemy URL of `docketflow`."""
-        if not (self.data_dir / "PG_VERSION").exists():
-            # Trust auth is acceptable only because the cluster listens on 127.0.0.1 for one
-            # developer; production uses docker-compose / a managed PostgreSQL with passwords.
-            self._run(
-                "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", DB_USER, "-E", "UTF8"
-            )
+        self._initdb()
         if self.is_running():
             self.port = self._running_port()
         else:
             if self.port is None or not is_free(self.port):
                 self.port = free_port()
-            options = (
-                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c max_connections=300 -c fsync=off -c synchronous_commit=off"
-                if os.environ.get("DOCKETFLOW_PG_FAST") == "1"
-                else f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c max_connections=300"
-            )
             self._run(
                 "pg_ctl",
                 "-D",
                 str(self.data_dir),
                 "-o",
-                options,
+                " ".join(self._server_options()),
                 "-l",
                 str(self.log_file),
                 "-w",
@@ -138,6 +126,59 @@ class PrivatePostgres:
         self._ensure_database("docketflow")
         log.info("postgres.started", port=self.port, data_dir=str(self.data_dir))
         return self.url
+
+    def prepare_foreground(self) -> None:
+        """Before `spawn`: initialise on first use, stop a server left running (by `start()`, or a
+        dev stack that was killed) so that the caller owns the cluster, and choose the port."""
+        self._initdb()
+        if self.is_running():
+            log.info("postgres.stopping_leftover", data_dir=str(self.data_dir))
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        if self.port is None or not is_free(self.port):
+            self.port = free_port()
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """The server in the foreground, as the caller's child, so a supervisor sees it exit
+        (`pg_ctl` daemonises it). Returns at once; `wait_ready` waits for connections."""
+        self.log_file.touch(exist_ok=True)
+        as_root = _is_root()
+        if as_root:
+            shutil.chown(self.log_file, SYSTEM_USER)  # `start()` (pg_ctl -l) appends to it too
+        with self.log_file.open("ab") as log_file:
+            # Its own process group: a terminal's Ctrl-C goes to the supervisor, which stops it
+            # after the processes that use it.
+            return subprocess.Popen(
+                [str(self.bin_dir / "postgres"), "-D", str(self.data_dir), *self._server_options()],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                user=SYSTEM_USER if as_root else None,
+                group=SYSTEM_USER if as_root else None,
+                extra_groups=[] if as_root else None,
+                process_group=0,
+            )
+
+    def wait_ready(self, process: subprocess.Popen[bytes], timeout: float = 60) -> str:
+        """Wait until a spawned server accepts connections; returns the URL of `docketflow`."""
+        self._ensure_database("docketflow", timeout=timeout, process=process)
+        log.info("postgres.started", port=self.port, data_dir=str(self.data_dir), pid=process.pid)
+        return self.url
+
+    def _initdb(self) -> None:
+        if not (self.data_dir / "PG_VERSION").exists():
+            # Trust auth is acceptable only because the cluster listens on 127.0.0.1 for one
+            # developer; production uses docker-compose / a managed PostgreSQL with passwords.
+            self._run(
+                "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", DB_USER, "-E", "UTF8"
+            )
+
+    def _server_options(self) -> list[str]:
+        assert self.port is not None
+        options = ["-p", str(self.port), "-k", str(self.root)]
+        options += ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"]
+        if os.environ.get("DOCKETFLOW_PG_FAST") == "1":
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
+        return options
 
     def _running_port(self) -> int:
         pid_file = (self.data_dir / "postmaster.pid").read_text().splitlines()
@@ -160,15 +201,24 @@ class PrivatePostgres:
         )
         return result.stdout.strip()
 
-    def _ensure_database(self, name: str) -> None:
-        for _ in range(50):
+    def _ensure_database(
+        self, name: str, timeout: float = 5, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(
+                    f"PostgreSQL exited with {process.returncode}; see {self.log_file}"
+                )
             try:
                 exists = self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
                 break
             except subprocess.CalledProcessError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"PostgreSQL did not accept connections; see {self.log_file}"
+                    ) from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError(f"PostgreSQL did not accept connections; see {self.log_file}")
         if exists != "1":
             self._psql(f'CREATE DATABASE "{name}"')
 

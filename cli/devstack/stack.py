@@ -1,14 +1,17 @@
-"""`docketflow dev`: one state folder, every part started and stopped together.
+"""`docketflow dev`: one state folder, every part started, kept running and stopped together.
 
 PostgreSQL and Temporal get free ports on first start; they are recorded in `HOME/stack.json`
 so other commands (`--home` / DOCKETFLOW_HOME) find them, and a second start resumes the same
-data. Ctrl-C or SIGTERM stops every child.
+data. Every part is a child of a supervisor (cli/devstack/supervisor.py): one that dies is
+started again on the same ports, and HOME/pids.json names the current pid of each. Ctrl-C or
+SIGTERM stops every child.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -24,7 +27,9 @@ import typer
 from cli.bootstrap import migrate_and_sync
 from cli.demo import login_lines, seed_demo
 from cli.devstack.postgres import PrivatePostgres
+from cli.devstack.supervisor import PIDS_FILE, Child, Supervisor
 from cli.devstack.temporal_server import TemporalDevServer, wait_for_port
+from core.logging import configure_logging
 from core.settings import STACK_FILE, load_settings
 
 log = structlog.get_logger(__name__)
@@ -40,8 +45,38 @@ def _port_of(address: str | None) -> int | None:
     return int(address.rsplit(":", 1)[1]) if address else None
 
 
+def _configure_logging(home: Path) -> None:
+    """The dev command talks to a person at a terminal: readable lines unless
+    DOCKETFLOW_LOG_JSON says otherwise (its children log JSON to HOME/logs)."""
+    settings = load_settings(home)
+    if "log_json" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"log_json": False})
+    configure_logging(settings)
+    # The stack's own events, not each readiness probe or migration step.
+    for chatty in ("httpx", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def _app_process(name: str, args: list[str], env: dict[str, str], logs: Path) -> Child:
+    """`docketflow ARGS` as a supervised child logging to HOME/logs/NAME.log."""
+
+    def launch() -> subprocess.Popen[bytes]:
+        with (logs / f"{name}.log").open("ab") as out:
+            # Its own process group: a terminal's Ctrl-C reaches the supervisor, which stops it.
+            return subprocess.Popen(
+                [sys.executable, "-m", "cli.main", *args],
+                env=env,
+                stdout=out,
+                stderr=out,
+                process_group=0,
+            )
+
+    return Child(name, launch)
+
+
 def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
     home.mkdir(parents=True, exist_ok=True)
+    _configure_logging(home)
     previous = _read_stack(home)
     postgres = PrivatePostgres(home, port=previous.get("postgres_port"))
     temporal = TemporalDevServer(
@@ -49,34 +84,26 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
         port=_port_of(previous.get("temporal_address")),
         ui_port=previous.get("temporal_ui_port"),
     )
-    children: list[subprocess.Popen[bytes]] = []
-    stopping = False
+    supervisor = Supervisor(home / PIDS_FILE)
 
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        typer.echo("\nstopping docketflow dev…")
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        temporal.stop()
-        postgres.stop()
-
+    # Until the stack is up, SIGTERM takes the same path as Ctrl-C (KeyboardInterrupt) out of
+    # whatever is starting; the supervisor then takes both signals over.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        database_url = postgres.start()
-        temporal_address = temporal.start()
+        postgres.prepare_foreground()
+        # SIGINT is PostgreSQL's fast shutdown: open sessions are cut, nothing waits on clients.
+        database = Child("postgres", postgres.spawn, signal.SIGINT, stop_timeout=30)
+        database_url = postgres.wait_ready(supervisor.start(database))
+        temporal.choose_ports()
+        assert temporal.port is not None
+        wait_for_port(
+            temporal.port,
+            process=supervisor.start(Child("temporal", temporal.spawn, stop_timeout=15)),
+        )
         stack = {
             "database_url": database_url,
             "postgres_port": postgres.port,
-            "temporal_address": temporal_address,
+            "temporal_address": temporal.address,
             "temporal_ui_port": temporal.ui_port,
             "temporal_ui_url": temporal.ui_url,
             "api_url": f"http://127.0.0.1:{api_port}",
@@ -88,17 +115,9 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
         env = {**os.environ, "DOCKETFLOW_HOME": str(home), "DOCKETFLOW_LOG_JSON": "true"}
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
-        for name, args in (
-            ("api", ["api", "--port", str(api_port)]),
-            ("worker", ["worker"]),
-        ):
-            out = (logs / f"{name}.log").open("ab")
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "cli.main", *args], env=env, stdout=out, stderr=out
-                )
-            )
-        wait_for_port(api_port, timeout=60, process=children[0])
+        api = supervisor.start(_app_process("api", ["api", "--port", str(api_port)], env, logs))
+        supervisor.start(_app_process("worker", ["worker"], env, logs))
+        wait_for_port(api_port, timeout=60, process=api)
         _wait_ready(f"http://127.0.0.1:{api_port}/readyz")
 
         seeded_now = False
@@ -107,14 +126,12 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
             (home / DEMO_MARKER).write_text("yes\n")
             seeded_now = True
         _print_banner(stack, api_port, demo, seeded_now, home)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        failed = [c.args for c in children if c.poll() is not None]
-        typer.echo(f"a child process exited: {failed}; see {logs}", err=True)
+        supervisor.run()
     except KeyboardInterrupt:
         pass
     finally:
-        stop()
+        typer.echo("\nstopping docketflow dev…")
+        supervisor.stop()
 
 
 def _interrupt(*_: object) -> None:

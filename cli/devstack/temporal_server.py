@@ -59,11 +59,26 @@ class TemporalDevServer:
         return f"http://127.0.0.1:{self.ui_port}"
 
     def start(self) -> str:
+        self.choose_ports()
+        self.process = self.spawn()
+        assert self.port is not None
+        wait_for_port(self.port, process=self.process)
+        return self.address
+
+    def choose_ports(self) -> None:
+        """Keep the recorded ports when they are free, else take free ones (first start only:
+        a restart must keep them, since clients already hold the address)."""
         self.home.mkdir(parents=True, exist_ok=True)
         if self.port is None or not is_free(self.port):
             self.port = free_port()
         if self.ui_port is None or not is_free(self.ui_port):
             self.ui_port = free_port()
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the server on the chosen ports and return at once; `--db-filename` keeps every
+        workflow across a restart."""
+        assert self.port is not None, "choose_ports() first"
+        assert self.ui_port is not None, "choose_ports() first"
         command = [
             str(temporal_binary()),
             "server",
@@ -83,10 +98,11 @@ class TemporalDevServer:
             command += ["--search-attribute", attribute]
         if self.headless:
             command.append("--headless")
-        log_file = (self.home / "temporal.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-        wait_for_port(self.port, process=self.process)
-        return self.address
+        with (self.home / "temporal.log").open("ab") as log_file:
+            # Its own process group: a terminal's Ctrl-C goes to whoever started it, who stops it.
+            return subprocess.Popen(
+                command, stdout=log_file, stderr=subprocess.STDOUT, process_group=0
+            )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
