@@ -83,12 +83,6 @@ async def test_an_api_killed_while_creating_leaves_no_engagement_behind() -> Non
     assert engagements == [(engagement_id, "write")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, being fixed by the lead (issue 13: generation fencing of completions): the "
-    "API checks the claim generation before it sends the completion Update, and the workflow "
-    "does not, so a completion already in flight when a manager reassigns the task still lands",
-)
 async def test_a_completion_in_flight_when_the_task_is_reassigned_does_not_land() -> None:
     with dev_stack("--no-demo") as stack:
         await asyncio.to_thread(stack.wait_ready)
