@@ -84,6 +84,10 @@ def configure_logging(settings: Settings) -> None:
         if settings.log_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    if settings.log_json:
+        # The traceback as text in the JSON line ("exc_info": true alone says nothing); the
+        # console renderer prints it itself. Frames only: no local variables (client data).
+        shared.append(structlog.processors.format_exc_info)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

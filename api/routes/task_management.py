@@ -81,7 +81,8 @@ async def _give(
     session: AsyncSession, principal: Principal, task: Task, assignee: User, reason: str | None
 ) -> bool:
     previous = task.assignee_id
-    if not await tasks.assign(session, task, assignee.id):
+    generation = await tasks.assign(session, task, assignee.id)
+    if generation is None:
         return False
     await _audit(
         session,
@@ -90,7 +91,7 @@ async def _give(
         "task.assigned",
         assignee_id=str(assignee.id),
         previous_assignee_id=str(previous) if previous else None,
-        generation=task.generation + 1,
+        generation=generation,
         reason=reason,
     )
     return True

@@ -505,8 +505,10 @@ async def complete_held(
     return await cursor.fetchone() is not None
 
 
-async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> bool:
-    """Give an open or claimed task to a named user (a manager's decision); bumps the fence."""
+async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> int | None:
+    """Give an open or claimed task to a named user (a manager's decision); bumps the fence.
+
+    Returns the new claim generation, or None when the task is no longer open or claimed."""
     result = await session.execute(
         update(Task)
         .where(Task.id == task.id, Task.status.in_([TaskStatus.OPEN, TaskStatus.CLAIMED]))
@@ -517,9 +519,10 @@ async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> b
             lease_expires_at=text(_LEASE),
             generation=Task.generation + 1,
         )
-        .returning(Task.id)
+        .returning(Task.generation)
     )
-    return result.scalar_one_or_none() is not None
+    generation: int | None = result.scalar_one_or_none()
+    return generation
 
 
 async def set_priority(session: AsyncSession, task: Task, rank: int) -> bool:

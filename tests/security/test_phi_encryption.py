@@ -4,6 +4,7 @@ key makes its histories unreadable (crypto-shredding)."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 
@@ -199,3 +200,16 @@ def test_logs_never_carry_client_data_or_secrets(capsys: pytest.CaptureFixture[s
     assert "engagement.created" in line and "e-1" in line and "done" in line
     assert CLIENT not in line and "Vasquez" not in line and "hunter2" not in line
     assert "[redacted]" in line
+
+
+def test_a_logged_exception_carries_its_traceback_in_the_json_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(Settings(env="test", log_json=True))
+    try:
+        raise ConnectionError("database went away")
+    except ConnectionError:
+        structlog.get_logger("test.traceback").exception("audit_chain.failed")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["event"] == "audit_chain.failed"
+    assert "Traceback" in line["exception"] and "database went away" in line["exception"]
