@@ -14,15 +14,18 @@ import structlog
 from temporalio import activity
 
 from domain.messages import (
+    ACT_LOOKUP_WORKER,
     ACT_SET_PRIORITY,
     ACT_SLA_RESCHEDULE,
     ACT_SLA_THRESHOLD,
+    LookupWorkerInput,
     SetPriorityInput,
     SlaRescheduleInput,
     SlaThresholdInput,
+    WorkerLookup,
 )
 from store.db import SessionFactory
-from store.repositories import audit, engagements, task_sla, users
+from store.repositories import audit, engagements, queues, task_sla, users
 from store.repositories.audit import AuditRecord
 
 log = structlog.get_logger(__name__)
@@ -84,21 +87,47 @@ class SlaActivities:
     async def _escalate(
         self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str
     ) -> dict[str, Any]:
+        """Write what the workflow decided (workflows/escalation.py); decide nothing here."""
         if params.action == "raise_priority":
-            await task_sla.raise_priority(session, task_id)
+            if params.priority is not None:
+                await task_sla.set_priority(session, task_id, params.priority.rank)
+                return {"priority": params.priority.value}
+            await task_sla.raise_priority(session, task_id)  # input from before the decision
             return {}
         if params.action == "move_queue" and params.queue:
             await task_sla.move_queue(session, task_id, params.queue)
             return {"queue": params.queue}
         if params.action == "reassign":
-            # `to` names a user; anything else (e.g. "queue") returns the task to its queue.
-            target = await users.get_by_username(session, params.to) if params.to else None
+            # Taken back from its holder (the fence moves); given to the named user only when
+            # the workflow found they may work it, with a lease like any claim.
             await task_sla.return_to_queue(session, task_id)
-            if target is not None:
-                await task_sla.assign_to(session, task_id, target.id)
+            if params.assignee_id is not None:
+                await task_sla.assign_to(session, task_id, uuid.UUID(params.assignee_id))
+                return {"to": params.to, "assignee_id": params.assignee_id}
+            if params.refused is not None:
+                await self._notify(session, params, task_id, f"{key}:notify", "sla.escalated")
+                return {"to": params.to, "refused": params.refused}
             return {"to": params.to}
         await self._notify(session, params, task_id, f"{key}:notify", "sla.escalated")
         return {}
+
+    @activity.defn(name=ACT_LOOKUP_WORKER)
+    async def lookup_worker(self, params: LookupWorkerInput) -> WorkerLookup:
+        async with self._sessions() as session:
+            user = await users.get_by_username(session, params.username)
+            queue = await queues.get(session, params.queue)
+        if user is None or not user.active:
+            return WorkerLookup(found=False)
+        facts = users.worker_facts(user)
+        return WorkerLookup(
+            found=True,
+            user_id=facts.user_id,
+            role=facts.role,
+            skills=list(facts.skills),
+            firm_id=facts.firm_id,
+            available=user.availability == "available",
+            queue_skill=queue.required_skill if queue else None,
+        )
 
     async def _notify(
         self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str, kind: str
@@ -169,4 +198,9 @@ class SlaActivities:
             )
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.sla_threshold_reached, self.sla_reschedule, self.set_engagement_priority]
+        return [
+            self.sla_threshold_reached,
+            self.sla_reschedule,
+            self.set_engagement_priority,
+            self.lookup_worker,
+        ]

@@ -60,9 +60,9 @@ def refusal(task: TaskFacts, worker: WorkerFacts) -> Refusal | None:
                 ErrorType.APPROVER_NOT_ALLOWED,
                 "only a partner of the engagement's firm may take an approval",
             )
-        return None
-    if worker.role == Role.PARTNER:
+    elif worker.role == Role.PARTNER:
         return Refusal(ErrorType.FORBIDDEN, "partners take approval tasks only")
+    # Skills apply to every kind: a queue's requirement holds for approvals too.
     if task.skill and task.skill not in worker.skills:
         return Refusal(ErrorType.FORBIDDEN, f"this task needs the skill {task.skill!r}")
     if task.queue_skill and task.queue_skill not in worker.skills:

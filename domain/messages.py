@@ -38,6 +38,7 @@ ACT_SLA_THRESHOLD = "sla_threshold_reached"
 ACT_SLA_RESCHEDULE = "sla_reschedule"
 ACT_SET_HOLD = "set_engagement_hold"
 ACT_SET_PRIORITY = "set_engagement_priority"
+ACT_LOOKUP_WORKER = "lookup_worker"
 
 
 def workflow_id_for(engagement_id: str, firm_id: str) -> str:
@@ -246,6 +247,28 @@ class SlaThresholdInput(BaseModel):
     to: str | None = None
     due_at: datetime
     at: datetime
+    # Decided by the workflow (None in inputs from before it decided them): the task's new
+    # priority after raise_priority, and for reassign the user it goes to, or why it may not.
+    priority: Priority | None = None
+    assignee_id: str | None = None
+    refused: str | None = None
+
+
+class LookupWorkerInput(BaseModel):
+    username: str
+    queue: str
+
+
+class WorkerLookup(BaseModel):
+    """A user as domain.eligibility reads them (found=False: no such active user)."""
+
+    found: bool
+    user_id: str | None = None
+    role: Role | None = None
+    skills: list[str] = Field(default_factory=list)
+    firm_id: str | None = None
+    available: bool = False
+    queue_skill: str | None = None  # the queue's own required skill
 
 
 class SlaRescheduleInput(BaseModel):

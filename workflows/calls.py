@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         ACT_CANCEL_OPEN_TASKS,
         ACT_CREATE_TASK,
+        ACT_LOOKUP_WORKER,
         ACT_RECORD_COMPLETION,
         ACT_RECORD_EVENT,
         ACT_RECORD_EVENT_RECEIVED,
@@ -34,12 +35,14 @@ with workflow.unsafe.imports_passed_through():
         EngagementInput,
         EngagementState,
         EventReceivedInput,
+        LookupWorkerInput,
         RecordCompletionInput,
         RecordCompletionResult,
         SetHoldInput,
         SetPriorityInput,
         SlaRescheduleInput,
         SlaThresholdInput,
+        WorkerLookup,
     )
     from domain.templates import AutomatedStep
 
@@ -160,3 +163,15 @@ async def set_hold(params: SetHoldInput) -> None:
 
 async def set_priority(params: SetPriorityInput) -> None:
     await _write(ACT_SET_PRIORITY, params)
+
+
+async def lookup_worker(params: LookupWorkerInput) -> WorkerLookup:
+    """Read who a person is (role, skills, availability) for the workflow to decide with."""
+    result: WorkerLookup = await workflow.execute_activity(
+        ACT_LOOKUP_WORKER,
+        params,
+        result_type=WorkerLookup,
+        start_to_close_timeout=_READ_MODEL_TIMEOUT,
+        retry_policy=_READ_MODEL_RETRY,
+    )
+    return result

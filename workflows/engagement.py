@@ -65,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
     from sla import parse_iso_duration
     from sla.from_template import calendar_for
     from workflows import calls
+    from workflows.escalation import OpenTask
     from workflows.sla_clock import SlaClock
 
 CLOSED = (EngagementStatus.COMPLETED, EngagementStatus.CANCELLED, EngagementStatus.FAILED)
@@ -96,6 +97,7 @@ class EngagementWorkflow:
         self._cancel: CancelRequest | None = None
         self._wait_task: str | None = None  # the open wait's task id
         self._clock: SlaClock | None = None  # the current task's SLA clock
+        self._open_task: OpenTask | None = None  # its facts, as escalations change them
         self._event: PostEventRequest | None = None
         self._children: list[str] = []  # running fan-out item workflow ids, in start order
         self._retry = False  # a manager asked a stuck engagement to run its step again
@@ -259,6 +261,15 @@ class EngagementWorkflow:
             return task.task_id in self._completed or self._cancel is not None
 
         self._clock = clock
+        self._open_task = OpenTask(
+            task_id=task.task_id,
+            step_id=step.id,
+            kind=step.kind,
+            queue=task.queue,
+            skill=task.skill,
+            priority=task.priority,
+            excluded_user_ids=task.excluded_user_ids,
+        )
         if clock is not None:
             await clock.run(
                 task_id=task.task_id,
@@ -268,6 +279,7 @@ class EngagementWorkflow:
                 finished=finished,
                 on_hold=lambda: state.on_hold,
                 factor=self._priority_factor,
+                open_task=self._open_task,
             )
         await workflow.wait_condition(finished)
         if task.task_id not in self._completed:
@@ -697,6 +709,8 @@ class EngagementWorkflow:
     async def set_priority(self, request: SetPriorityRequest) -> ControlResult:
         """A new priority re-ranks the open task and recomputes its SLA (the firm's factors)."""
         self._state.priority = request.priority
+        if self._open_task is not None:
+            self._open_task.priority = request.priority  # the row gets it too (below)
         clock = self._clock
         task_id = (
             self._state.current_task_id

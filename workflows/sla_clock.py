@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.templates import SlaSpec
     from sla import BusinessCalendar, Threshold, due_at, shift_for_pause, thresholds
     from sla.from_template import policy_for
-    from workflows import calls
+    from workflows import calls, escalation
 
 
 # The `holidays` library localises holiday names through `locale`/`gettext`, which the workflow
@@ -91,6 +91,7 @@ class SlaClock:
         finished: Callable[[], bool],
         on_hold: Callable[[], bool],
         factor: Callable[[], float],
+        open_task: escalation.OpenTask | None = None,
     ) -> None:
         """Fire each threshold at its instant until `finished()`; pause while `on_hold()`."""
 
@@ -123,21 +124,22 @@ class SlaClock:
             except TimeoutError:
                 threshold = self._pending.pop(0)
                 self._fired.add(_key(threshold))
-                await calls.sla_threshold(
-                    SlaThresholdInput(
-                        task_id=task_id,
-                        engagement_id=engagement_id,
-                        firm_id=firm_id,
-                        step_id=step_id,
-                        kind=threshold.kind,
-                        fraction=threshold.fraction,
-                        action=threshold.action,
-                        queue=threshold.queue,
-                        to=threshold.to,
-                        due_at=self.due_at,
-                        at=workflow.now(),
-                    )
+                params = SlaThresholdInput(
+                    task_id=task_id,
+                    engagement_id=engagement_id,
+                    firm_id=firm_id,
+                    step_id=step_id,
+                    kind=threshold.kind,
+                    fraction=threshold.fraction,
+                    action=threshold.action,
+                    queue=threshold.queue,
+                    to=threshold.to,
+                    due_at=self.due_at,
+                    at=workflow.now(),
                 )
+                if open_task is not None and threshold.action:
+                    params = await escalation.decide(open_task, firm_id, threshold, params)
+                await calls.sla_threshold(params)
                 continue
             if self._changed:
                 self._changed = False

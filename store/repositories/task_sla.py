@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import TaskStatus
 from store.models import Notification, Task
+from store.repositories.tasks import LEASE_FROM_NOW
 
 _OPEN = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 
@@ -131,6 +132,8 @@ async def assign_to(session: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUI
             status=TaskStatus.CLAIMED,
             assignee_id=user_id,
             claimed_at=func.now(),
+            # A lease like any claim: an escalation's assignee who never starts gives it back.
+            lease_expires_at=text(LEASE_FROM_NOW),
             generation=Task.generation + 1,
         )
     )

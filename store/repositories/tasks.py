@@ -35,6 +35,9 @@ _LEASE = (
     f"(SELECT q.lease_minutes FROM queues q WHERE q.name = tasks.queue), {DEFAULT_LEASE_MINUTES}))"
 )
 
+# A full lease from now, for every path that hands a task to someone (claims, assignments).
+LEASE_FROM_NOW = _LEASE
+
 # Queues this clerk may take work from now: asked for (NULL = all), required skill held, queue
 # under its WIP limit, and the clerk under theirs. The WIP counts read the small partial index of
 # claimed rows; `wip_limit IS NULL OR …` skips the count when there is no limit.

@@ -321,3 +321,50 @@ async def test_holding_an_engagement_holds_its_fan_out_items_too(stack: Stack) -
     await stack.claim_and_complete(other["id"], "carlos")
     await stack.wait_for_status(engagement_id, "completed", "maria")
     await stack.record_history(engagement_id, "fanout-held-and-resumed")
+
+
+async def _reassign_on_breach(stack: Stack, to: str) -> tuple[str, dict[str, Any]]:
+    template = timed(
+        {"target": "PT1S", "escalations": [{"at": "breach", "action": "reassign", "to": to}]}
+    )
+    template["steps"][0]["skill"] = "drafting"
+    await stack.call("POST", "/templates", "maria", 201, json={"definition": template})
+    engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"], "timed-task", {})
+    task = await stack.wait_for_task(engagement_id, "work", "carlos")
+    held = (await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)).json()
+    events = await _events(stack, engagement_id, until="sla.escalated")
+    return engagement_id, {"held": held, "escalated": events[-1]}
+
+
+async def test_a_reassign_escalation_gives_the_task_to_a_qualified_user_with_a_lease(
+    stack: Stack,
+) -> None:
+    _, seen = await _reassign_on_breach(stack, "dana")
+    task_id = seen["held"]["id"]
+    now = (await stack.call("GET", f"/tasks/{task_id}", "maria", 200)).json()
+    assert now["status"] == "claimed" and now["assignee_id"] == stack.user_ids["dana"]
+    assert now["lease_expires_at"] is not None
+    assert now["generation"] > seen["held"]["generation"]
+    assert seen["escalated"]["detail"]["assignee_id"] == stack.user_ids["dana"]
+    # The old holder's claim is fenced; the new holder completes.
+    await stack.call(
+        "POST",
+        f"/tasks/{task_id}/complete",
+        "carlos",
+        409,
+        json={"outcome": "done", "generation": seen["held"]["generation"]},
+    )
+    await stack.call("POST", f"/tasks/{task_id}/complete", "dana", 200, json={"outcome": "done"})
+
+
+async def test_a_reassign_escalation_to_someone_who_may_not_work_it_leaves_it_queued(
+    stack: Stack,
+) -> None:
+    """quinn lacks the step's skill: the workflow refuses the hand-over (the one rule,
+    domain.eligibility), the task goes back to its queue and the managers are told why."""
+    _, seen = await _reassign_on_breach(stack, "quinn")
+    now = (await stack.call("GET", f"/tasks/{seen['held']['id']}", "maria", 200)).json()
+    assert now["status"] == "open" and now["assignee_id"] is None
+    assert "drafting" in seen["escalated"]["detail"]["refused"]
+    alerts = (await stack.call("GET", "/notifications", "maria", 200)).json()
+    assert "sla.escalated" in [a["kind"] for a in alerts]
