@@ -11,10 +11,13 @@ from __future__ import annotations
 import itertools
 import uuid
 
+from sqlalchemy import update
+
 from cli.bootstrap import add_user
 from domain.eligibility import TaskFacts, WorkerFacts, refusal
 from domain.enums import Role, TaskStatus
 from store.db import make_engine, make_session_factory
+from store.models import Task
 from store.repositories import tasks
 from tests.harness import PASSWORD
 from tests.queues.conftest import Queues
@@ -91,9 +94,7 @@ async def test_the_claim_query_offers_exactly_the_tasks_the_rule_allows(q: Queue
             claimed = await tasks.claim_next(session, claimant, [queue])
             # Leave nothing open or held for the next case.
             await session.execute(
-                tasks.update(tasks.Task)
-                .where(tasks.Task.id == task_id)
-                .values(status=TaskStatus.CANCELLED)
+                update(Task).where(Task.id == task_id).values(status=TaskStatus.CANCELLED)
             )
         allowed = refusal(facts, worker) is None
         cases += 1
