@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     update_timeout_seconds: float = Field(default=20.0, gt=0)
     # Open engagements a worker keeps in memory (~0.3 MB each); beyond it, workflows are replayed.
     worker_cached_workflows: int = Field(default=2000, ge=1)
+    # host:port where a worker serves the Temporal SDK's Prometheus metrics (workflow task
+    # failures, activity latency, sticky cache...); unset: not served (one port per worker).
+    worker_metrics_address: str | None = None
     # An engagement workflow continues as new after this many steps (bounded histories).
     steps_per_run: int = Field(default=200, ge=0)
     # Every SLA due time stops this long before an engagement's court deadline.

@@ -7,6 +7,7 @@ import dataclasses
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from core.codec import EncryptionCodec, FirmKeySource, KeyRing
 from core.settings import Settings
@@ -33,10 +34,24 @@ def data_converter(
     )
 
 
-async def connect(settings: Settings, firm_keys: FirmKeySource | None = None) -> Client:
-    """One client per process (made in the API lifespan or the worker's main), never per request."""
+async def connect(
+    settings: Settings, firm_keys: FirmKeySource | None = None, *, metrics: bool = False
+) -> Client:
+    """One client per process (made in the API lifespan or the worker's main), never per request.
+
+    With `metrics` and `worker_metrics_address` set, the SDK serves its Prometheus metrics there,
+    among them `temporal_workflow_task_execution_failed` (a workflow task failing on every retry
+    is otherwise invisible but in `temporal workflow describe`)."""
+    runtime = None
+    if metrics and settings.worker_metrics_address:
+        runtime = Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(bind_address=settings.worker_metrics_address)
+            )
+        )
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings, firm_keys),
+        runtime=runtime,
     )

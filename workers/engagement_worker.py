@@ -83,7 +83,7 @@ async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    client = await connect(settings, firm_key_store(settings, sessions))
+    client = await connect(settings, firm_key_store(settings, sessions), metrics=True)
     worker = build_worker(
         client, sessions, settings.task_queue, settings.worker_cached_workflows, settings
     )
