@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
 from domain.enums import Role
-from tests.harness import MOTION_INPUTS, Stack
+from tests.creates import (
+    created_entries,
+    engagement_rows,
+    engagement_runs,
+    motion,
+    post,
+    workflow_exists,
+)
 from tests.tcp_proxy import ProxiedStack, stack_behind_proxy
 
 
@@ -31,56 +33,6 @@ async def flaky(
 ) -> AsyncIterator[ProxiedStack]:
     async with stack_behind_proxy(settings, temporal_env.client) as proxied:
         yield proxied
-
-
-def motion(stack: Stack, **changes: Any) -> dict[str, Any]:
-    return {
-        "firm_id": stack.user_ids["firm"],
-        "template": "draft-qc-efile",
-        "title": "Motion to compel discovery",
-        "matter_ref": "HM-2024-0113",
-        "inputs": MOTION_INPUTS,
-        **changes,
-    }
-
-
-async def post(stack: Stack, user: str, key: str, body: dict[str, Any]) -> httpx.Response:
-    headers = {**stack.auth(user), "Idempotency-Key": key}
-    return await stack.http.post("/api/v1/engagements", json=body, headers=headers)
-
-
-async def sql(settings: Settings, query: str) -> list[Any]:
-    engine = create_async_engine(settings.database_url)
-    try:
-        async with engine.connect() as connection:
-            return list((await connection.execute(text(query))).scalars())
-    finally:
-        await engine.dispose()
-
-
-async def engagement_rows(settings: Settings) -> list[str]:
-    """Every engagement row, confirmed or not (the API's lists hide unconfirmed ones)."""
-    return [str(i) for i in await sql(settings, "SELECT id FROM engagements ORDER BY created_at")]
-
-
-async def created_entries(settings: Settings, engagement_id: str) -> int:
-    query = (
-        "SELECT count(*) FROM audit_log WHERE action = 'engagement.created' "
-        f"AND engagement_id = '{engagement_id}'"
-    )
-    return int((await sql(settings, query))[0])
-
-
-async def engagement_runs(client: Client, settings: Settings) -> list[str]:
-    """Workflow ids of every engagement run on the test's task queue (each run listed once)."""
-    query = f'WorkflowType = "Engagement" AND TaskQueue = "{settings.task_queue}"'
-    runs: list[str] = []
-    for _ in range(50):  # visibility trails the start by a moment
-        runs = [execution.id async for execution in client.list_workflows(query)]
-        if runs:
-            break
-        await asyncio.sleep(0.1)
-    return sorted(runs)
 
 
 async def assert_one_engagement(
@@ -108,6 +60,8 @@ async def test_a_create_whose_start_answer_is_lost_is_503_and_its_retry_is_the_s
     assert first.status_code == 503, first.text
     assert int(first.headers["Retry-After"]) > 0
     assert "Idempotency-Key" in first.json()["detail"]
+    [reserved] = await engagement_rows(stack.settings)
+    assert await workflow_exists(flaky, reserved)  # the start did happen: only its answer was lost
     flaky.proxy.heal()
 
     retry = await post(stack, "maria", "motion-7", motion(stack))
@@ -151,6 +105,10 @@ async def test_a_create_whose_start_reaches_no_server_is_503_and_its_retry_start
     assert "Retry-After" in first.headers
     listed = (await stack.call("GET", "/engagements", "maria", 200)).json()
     assert listed["total"] == 0  # not shown as a running engagement: nothing runs it yet
+    [reserved] = await engagement_rows(stack.settings)
+    assert not await workflow_exists(flaky, reserved)
+    shown = (await stack.call("GET", f"/engagements/{reserved}", "maria", 200)).json()
+    assert shown["status"] == "starting"
     flaky.proxy.heal()
     retry = await post(stack, "maria", "motion-9", motion(stack))
     assert retry.status_code == 201, retry.text
