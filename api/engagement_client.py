@@ -15,7 +15,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -43,7 +43,17 @@ class UpdateNotConfirmedError(Exception):
         self.location = location
 
 
-async def start(client: Client, params: EngagementInput, task_queue: str) -> str:
+async def start(
+    client: Client, params: EngagementInput, task_queue: str, *, rpc_seconds: float
+) -> str:
+    """Start the engagement's workflow, or find the one already started: the id is derived from
+    the engagement's, a running workflow with it is returned as it is (USE_EXISTING) and a closed
+    one is never started again (REJECT_DUPLICATE), so any number of retries, concurrent or not,
+    make one workflow. The start reconciler (activities/engagement_starts.py) starts reserved
+    rows with the same id and policies.
+
+    Raises `TemporalUnavailableError` when Temporal does not confirm within `rpc_seconds`: the
+    start may still have happened (an answer lost on the way), so the caller keeps the row."""
     workflow_id = workflow_id_for(params.engagement_id, params.firm_id)
     try:
         await client.start_workflow(
@@ -51,10 +61,12 @@ async def start(client: Client, params: EngagementInput, task_queue: str) -> str
             params,
             id=workflow_id,
             task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            rpc_timeout=timedelta(seconds=rpc_seconds),
         )
     except WorkflowAlreadyStartedError:
-        pass  # a retried create: the engagement is already running
+        pass  # it ran and closed already: it was started
     except RPCError as error:
         raise TemporalUnavailableError(str(error)) from error
     return workflow_id

@@ -1,11 +1,19 @@
-"""`Idempotency-Key`: a retried mutating call gets the first answer instead of acting twice."""
+"""`Idempotency-Key`: a retried mutating call gets the first answer instead of acting twice.
+
+Keys belong to the user who sent them (draft-ietf-httpapi-idempotency-key-header: the server
+combines the client's key with what it knows of the client), so two users' equal keys never meet.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.deps import Principal
 from store.db import SessionFactory
@@ -21,14 +29,32 @@ IdempotencyKey = Annotated[
 ]
 
 
+# Never change: ids already reserved from keys depend on it (a retry after a deploy must find its
+# engagement). uuid5 ids (version 5) never meet the uuid4 ids of creates without a key.
+_RESERVED_IDS = uuid.UUID("7d3c1b52-6f0e-4c8e-9a51-2f1e8b0c4d6a")
+
+
+def reserved_id(user_id: uuid.UUID, key: str) -> uuid.UUID:
+    """The id a create with this key reserves: the same for every retry by this user."""
+    return uuid.uuid5(_RESERVED_IDS, f"{user_id}:{key}")
+
+
+def fingerprint(body: BaseModel) -> str:
+    """The request's payload as validated (defaults filled in, so sending a default or leaving it
+    out is the same request): a retry must send the same one."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def replay(
-    sessions: SessionFactory, principal: Principal, key: str | None
+    sessions: SessionFactory, principal: Principal, key: str | None, path: str | None = None
 ) -> JSONResponse | None:
+    """The first answer to this key, if any (with `path`: only one given by that route)."""
     if key is None:
         return None
     async with sessions() as session:
         stored = await idempotency.find(session, principal.id, key)
-    if stored is None:
+    if stored is None or (path is not None and stored.path != path):
         return None
     return JSONResponse(
         stored.body, status_code=stored.status_code, headers={"Idempotent-Replay": "true"}

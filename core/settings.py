@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
+    # How long a create waits for Temporal to confirm the workflow's start before answering 503
+    # (the row stays: a retry with the same Idempotency-Key, or the start reconciler, finishes it).
+    start_timeout_seconds: float = Field(default=10.0, gt=0)
     # Open engagements a worker keeps in memory (~0.3 MB each); beyond it, workflows are replayed.
     worker_cached_workflows: int = Field(default=2000, ge=1)
     # host:port where a worker serves the Temporal SDK's Prometheus metrics (workflow task

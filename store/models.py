@@ -108,6 +108,14 @@ class Engagement(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     updated_at: Mapped[datetime] = mapped_column(server_default=_now())
     closed_at: Mapped[datetime | None]
+    # When Temporal confirmed the workflow's start (migration 0013b_engagement_starts). Until
+    # then the row is a reservation: `start_input` holds the workflow's whole input, so a retried
+    # create or the start reconciler can start it exactly as the first request would have, and
+    # it is cleared once the workflow holds it. `request_hash` is the create body's fingerprint:
+    # the same Idempotency-Key with another body is refused.
+    started_at: Mapped[datetime | None]
+    start_input: Mapped[dict[str, Any] | None]
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class EngagementEvent(Base):
@@ -357,6 +365,11 @@ Index(
     Task.queue,
     postgresql_include=["status", "due_at", "created_at"],
     postgresql_where=text("status IN ('open', 'claimed')"),
+)
+Index(
+    "ix_engagements_unconfirmed",  # migration 0013b_engagement_starts: the start reconciler
+    Engagement.created_at,
+    postgresql_where=text("started_at IS NULL"),
 )
 
 

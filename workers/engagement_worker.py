@@ -13,6 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.automated_steps import automated_step_activities
 from activities.efiling import EfilingActivities, SandboxCourt
+from activities.engagement_starts import EngagementStartActivities
 from activities.leases import LeaseActivities
 from activities.notifications import NotificationActivities, webhook_sender
 from activities.read_model import ReadModelActivities
@@ -24,11 +25,20 @@ from store.key_store import firm_key_store
 from workers.audit_chainer import chaining
 from workers.schedules import ensure_housekeeping_schedules
 from workflows.engagement import EngagementWorkflow
-from workflows.housekeeping import LeaseSweeperWorkflow, NotificationDispatcherWorkflow
+from workflows.housekeeping import (
+    LeaseSweeperWorkflow,
+    NotificationDispatcherWorkflow,
+    StartReconcilerWorkflow,
+)
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [EngagementWorkflow, LeaseSweeperWorkflow, NotificationDispatcherWorkflow]
+WORKFLOWS = [
+    EngagementWorkflow,
+    LeaseSweeperWorkflow,
+    NotificationDispatcherWorkflow,
+    StartReconcilerWorkflow,
+]
 
 # Pure modules the workflows use, loaded once outside the sandbox: `holidays` imports its country
 # calendars lazily (and dateutil reads the local time zone at import), which the sandbox forbids.
@@ -57,6 +67,9 @@ def build_worker(
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
     efiling = EfilingActivities(SandboxCourt())
+    starts = EngagementStartActivities(
+        sessions, client, task_queue, settings.start_timeout_seconds if settings else 10.0
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -69,6 +82,7 @@ def build_worker(
             *automated_step_activities(),
             LeaseActivities(sessions).expire_leases,
             alerts.deliver_notifications,
+            starts.reconcile_engagement_starts,
         ],
         max_concurrent_activities=50,
         # Engagements live for weeks with an open clock each: keep them cached (~0.3 MB each,

@@ -1,5 +1,6 @@
 """The Temporal Schedules that run housekeeping on a worker's task queue: the lease sweeper (every
-minute) and the notification dispatcher (every 30 seconds).
+minute), the notification dispatcher (every 30 seconds) and the engagement start reconciler (every
+minute).
 
 Created (or brought up to date) when a worker starts: that is where the task queue is known and
 Temporal is reachable, and it needs no separate deploy step. Many workers starting at once is fine:
@@ -28,8 +29,10 @@ from temporalio.client import (
 from domain.housekeeping import (
     LEASE_SWEEPER_WORKFLOW,
     NOTIFICATION_DISPATCHER_WORKFLOW,
+    START_RECONCILER_WORKFLOW,
     DeliverNotificationsInput,
     ExpireLeasesInput,
+    ReconcileStartsInput,
 )
 
 log = structlog.get_logger(__name__)
@@ -68,6 +71,13 @@ def housekeeping(task_queue: str) -> dict[str, Schedule]:
             f"notification-dispatcher-run-{task_queue}",
             task_queue,
             timedelta(seconds=30),
+        ),
+        f"start-reconciler-{task_queue}": _every(
+            START_RECONCILER_WORKFLOW,
+            ReconcileStartsInput(),
+            f"start-reconciler-run-{task_queue}",
+            task_queue,
+            timedelta(minutes=1),
         ),
     }
 

@@ -1,6 +1,8 @@
 """Housekeeping workflows, each run by a Temporal Schedule (workers/schedules.py) and each one
 activity: the LeaseSweeper returns lapsed leases to their queues every minute; the
-NotificationDispatcher pushes SLA alerts from the outbox every 30 seconds.
+NotificationDispatcher pushes SLA alerts from the outbox every 30 seconds; the
+EngagementStartReconciler finishes, every minute, engagement creates whose workflow start nobody
+confirmed.
 
 Schedules rather than a cron on one machine: Temporal runs them whichever worker is alive, skips a
 run while the previous one is still going, and keeps their history. A failed run is retried
@@ -20,12 +22,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.housekeeping import (
         ACT_DELIVER_NOTIFICATIONS,
         ACT_EXPIRE_LEASES,
+        ACT_RECONCILE_STARTS,
         LEASE_SWEEPER_WORKFLOW,
         NOTIFICATION_DISPATCHER_WORKFLOW,
+        START_RECONCILER_WORKFLOW,
         DeliverNotificationsInput,
         DeliverNotificationsResult,
         ExpireLeasesInput,
         ExpireLeasesResult,
+        ReconcileStartsInput,
+        ReconcileStartsResult,
     )
 
 R = TypeVar("R", bound=BaseModel)
@@ -57,3 +63,11 @@ class NotificationDispatcherWorkflow:
         return await _run_once(
             ACT_DELIVER_NOTIFICATIONS, params, DeliverNotificationsResult, seconds=180
         )
+
+
+@workflow.defn(name=START_RECONCILER_WORKFLOW)
+class StartReconcilerWorkflow:
+    @workflow.run
+    async def run(self, params: ReconcileStartsInput) -> ReconcileStartsResult:
+        # Each row costs at most two Temporal calls; the activity stops early if Temporal is down.
+        return await _run_once(ACT_RECONCILE_STARTS, params, ReconcileStartsResult, seconds=120)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -59,7 +60,8 @@ def _out(row: Engagement) -> EngagementOut:
         title=row.title,
         matter_ref=row.matter_ref,
         priority=Priority(row.priority),
-        status=row.status,
+        # Reserved, not yet confirmed by Temporal: not "running" until its workflow is.
+        status=row.status if row.started_at is not None else "starting",
         current_step=row.current_step,
         court_deadline=row.court_deadline,
         created_at=row.created_at,
@@ -98,10 +100,69 @@ async def create_engagement(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CREATE))],
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Any:
-    replayed = await idempotency.replay(sessions, principal, idempotency_key)
-    if replayed is not None:
-        return replayed
-    engagement_id = uuid.uuid4()
+    """Create an engagement and start its workflow.
+
+    With an Idempotency-Key the engagement's id is derived from (caller, key) and the row is
+    reserved before the workflow starts: a retry, concurrent or after a 503 or a lost answer,
+    finds that row and that one workflow. The same key with another body is refused (422)."""
+    request_hash = idempotency.fingerprint(body)
+    engagement: Engagement | None = None
+    if idempotency_key is None:
+        engagement_id = uuid.uuid4()
+    else:
+        engagement_id = idempotency.reserved_id(principal.id, idempotency_key)
+        async with sessions() as session:
+            engagement = await engagements.get(session, engagement_id, principal.scope)
+    if engagement is not None:
+        _same_request(engagement, request_hash)
+        replayed = await idempotency.replay(sessions, principal, idempotency_key, "/engagements")
+        if replayed is not None:
+            return replayed
+    else:
+        reserved = await _reserve(body, engagement_id, request_hash, sessions, settings, principal)
+        if isinstance(reserved, JSONResponse):
+            return reserved
+        engagement = reserved
+        _same_request(engagement, request_hash)  # a duplicate in flight may have won the insert
+    if engagement.started_at is None:
+        await _start(engagement, sessions, settings, temporal, principal)
+        async with sessions() as session:
+            engagement = await _visible(session, engagement_id, principal)
+    out = _out(engagement)
+    await idempotency.remember(
+        sessions,
+        principal,
+        idempotency_key,
+        method="POST",
+        path="/engagements",
+        status_code=201,
+        body=out.model_dump(mode="json"),
+    )
+    return out
+
+
+def _same_request(engagement: Engagement, request_hash: str) -> None:
+    # draft-ietf-httpapi-idempotency-key-header: a key reused with a different payload is the
+    # client's error, answered 422 (409 is for a duplicate still in flight, which here simply
+    # converges on the same engagement).
+    if engagement.request_hash != request_hash:
+        raise HTTPException(
+            status_code=422,
+            detail="this Idempotency-Key was already used for a different engagement request: "
+            "send the same body to get that engagement, or a new key for a new one",
+        )
+
+
+async def _reserve(
+    body: EngagementIn,
+    engagement_id: uuid.UUID,
+    request_hash: str,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    principal: Principal,
+) -> Engagement | JSONResponse:
+    """Validate the request and write the engagement's row with its workflow's whole input,
+    before the start: the workflow's first activity writes tasks that reference the row."""
     async with sessions.begin() as session:
         firm = await firms.get(session, body.firm_id, principal.scope)
         if firm is None:
@@ -126,9 +187,21 @@ async def create_engagement(
                 status_code=422,
                 media_type="application/problem+json",
             )
-        # The row is committed before the workflow starts: the workflow's first activity
-        # writes tasks that reference it.
-        engagement = await engagements.create(
+        params = EngagementInput(
+            engagement_id=str(engagement_id),
+            firm_id=str(body.firm_id),
+            template=template,
+            inputs=body.inputs,
+            priority=body.priority,
+            court_deadline=court_deadline,
+            calendar=CalendarSpec(
+                timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
+            ),
+            court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
+            priority_factors=contract.priority_factors,
+            steps_per_run=settings.steps_per_run,
+        )
+        return await engagements.reserve(
             session,
             engagement_id=engagement_id,
             firm_id=body.firm_id,
@@ -141,54 +214,57 @@ async def create_engagement(
             court_deadline=court_deadline,
             workflow_id=workflow_id_for(str(engagement_id), str(body.firm_id)),
             created_by=principal.id,
+            start_input=params.model_dump(mode="json"),
+            request_hash=request_hash,
         )
-    params = EngagementInput(
-        engagement_id=str(engagement_id),
-        firm_id=str(body.firm_id),
-        template=template,
-        inputs=body.inputs,
-        priority=body.priority,
-        court_deadline=court_deadline,
-        calendar=CalendarSpec(
-            timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
-        ),
-        court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
-        priority_factors=contract.priority_factors,
-        steps_per_run=settings.steps_per_run,
-    )
+
+
+async def _start(
+    engagement: Engagement,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    principal: Principal,
+) -> None:
+    """Start the reserved row's workflow from the input stored with it (the first request's,
+    whichever request this is), then confirm it; only the confirming caller audits the create."""
+    assert engagement.start_input is not None  # set on every reserved row until it is confirmed
+    params = EngagementInput.model_validate(engagement.start_input)
     try:
-        await engagement_client.start(temporal, params, settings.task_queue)
-    except engagement_client.TemporalUnavailableError:
-        async with sessions.begin() as session:
-            await engagements.delete(session, engagement_id)
-        raise
-    async with sessions.begin() as session:
-        await audit.record(
-            session,
-            principal.audit_record(
-                "engagement.created",
-                "engagement",
-                str(engagement_id),
-                engagement_id=engagement_id,
-                firm_id=body.firm_id,
-                detail={
-                    "template": template.key,
-                    "version": template.version,
-                    "priority": body.priority.value,
-                },
-            ),
+        await engagement_client.start(
+            temporal, params, settings.task_queue, rpc_seconds=settings.start_timeout_seconds
         )
-    out = _out(engagement)
-    await idempotency.remember(
-        sessions,
-        principal,
-        idempotency_key,
-        method="POST",
-        path="/engagements",
-        status_code=201,
-        body=out.model_dump(mode="json"),
-    )
-    return out
+    except engagement_client.TemporalUnavailableError as error:
+        # Never delete the row: the start may have reached Temporal with only its answer lost.
+        # A retry with the same key finishes it; without one, the start reconciler does.
+        raise HTTPException(
+            status_code=503,
+            detail=f"the workflow engine did not confirm the start ({error}); engagement "
+            f"{engagement.id} is reserved and may already be running: retry the same request "
+            "with the same Idempotency-Key to get it (it is created at most once); without a "
+            "key it is started shortly by the start reconciler",
+            headers={"Retry-After": "5"},
+        ) from error
+    async with sessions.begin() as session:
+        if await engagements.confirm_started(session, engagement.id):
+            await audit.record(
+                session,
+                replace(
+                    principal.audit_record(
+                        "engagement.created",
+                        "engagement",
+                        str(engagement.id),
+                        engagement_id=engagement.id,
+                        firm_id=engagement.firm_id,
+                        detail={
+                            "template": engagement.template_key,
+                            "version": engagement.template_version,
+                            "priority": engagement.priority,
+                        },
+                    ),
+                    dedupe_key=engagements.created_audit_key(engagement.id),
+                ),
+            )
 
 
 @router.get("", response_model=Page[EngagementOut])

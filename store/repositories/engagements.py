@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +53,87 @@ async def create(
     return engagement
 
 
+async def reserve(
+    session: AsyncSession,
+    *,
+    engagement_id: uuid.UUID,
+    firm_id: uuid.UUID,
+    template_key: str,
+    template_version: int,
+    title: str,
+    matter_ref: str,
+    priority: str,
+    inputs: dict[str, Any],
+    court_deadline: datetime | None,
+    workflow_id: str,
+    created_by: uuid.UUID | None,
+    start_input: dict[str, Any],
+    request_hash: str,
+) -> Engagement:
+    """The engagement's row, inserted unless a create with the same id got there first (a retry,
+    or a duplicate in flight: the insert then waits for that one's commit and does nothing).
+    Unconfirmed until `confirm_started`; returns the row that holds, this one's or the other's."""
+    await session.execute(
+        insert(Engagement)
+        .values(
+            id=engagement_id,
+            firm_id=firm_id,
+            template_key=template_key,
+            template_version=template_version,
+            title=title,
+            matter_ref=matter_ref,
+            priority=priority,
+            status=EngagementStatus.RUNNING,
+            inputs=inputs,
+            court_deadline=court_deadline,
+            workflow_id=workflow_id,
+            created_by=created_by,
+            start_input=start_input,
+            request_hash=request_hash,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    query = select(Engagement).where(Engagement.id == engagement_id)
+    return (await session.execute(query)).scalar_one()
+
+
+async def confirm_started(session: AsyncSession, engagement_id: uuid.UUID) -> bool:
+    """Record that Temporal holds the engagement's workflow; True only for the one caller that
+    confirmed it (the API's create, its retry, or the reconciler), who writes the audit entry."""
+    confirmed = await session.execute(
+        update(Engagement)
+        .where(Engagement.id == engagement_id, Engagement.started_at.is_(None))
+        # null(): a bare None would store JSON null in the JSONB column, not SQL NULL.
+        .values(started_at=func.now(), start_input=null())
+        .returning(Engagement.id)
+    )
+    return confirmed.scalar_one_or_none() is not None
+
+
+def created_audit_key(engagement_id: uuid.UUID) -> str:
+    """The dedupe key of an engagement's `engagement.created` audit entry: one per engagement,
+    whoever confirms its start."""
+    return f"engagement-created:{engagement_id}"
+
+
+async def unconfirmed(
+    session: AsyncSession, *, older_than: timedelta, limit: int
+) -> Sequence[Engagement]:
+    """Every firm's reserved rows whose start nobody confirmed within `older_than`, oldest first
+    (the start reconciler's work: a system sweep, like lease expiry, not a tenant's view)."""
+    query = (
+        select(Engagement)
+        .where(
+            Engagement.started_at.is_(None),
+            Engagement.start_input.is_not(None),
+            Engagement.created_at < func.now() - older_than,
+        )
+        .order_by(Engagement.created_at)
+        .limit(limit)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
 async def get(session: AsyncSession, engagement_id: uuid.UUID, scope: Scope) -> Engagement | None:
     query = select(Engagement).where(
         Engagement.id == engagement_id, scope.filter(Engagement.firm_id)
@@ -70,7 +151,9 @@ async def list_visible(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[Engagement], int]:
-    where = [scope.filter(Engagement.firm_id)]
+    # A reserved row Temporal has not confirmed is not (yet) a running engagement: it is shown
+    # by id (as "starting") but not listed, until its create is retried or reconciled.
+    where = [scope.filter(Engagement.firm_id), Engagement.started_at.is_not(None)]
     if firm_id is not None:
         where.append(Engagement.firm_id == firm_id)
     if status is not None:
@@ -129,12 +212,6 @@ async def set_current_step(session: AsyncSession, engagement_id: uuid.UUID, step
         .where(Engagement.id == engagement_id)
         .values(current_step=step_id, updated_at=func.now())
     )
-
-
-async def delete(session: AsyncSession, engagement_id: uuid.UUID) -> None:
-    engagement = await session.get(Engagement, engagement_id)
-    if engagement is not None:
-        await session.delete(engagement)
 
 
 async def add_event(

@@ -57,6 +57,7 @@ class Seeder:
                 inputs={},
                 court_deadline=court_deadline,
                 workflow_id=f"engagement-{engagement_id}",
+                started_at=self.now,  # as if its workflow's start was confirmed (0013b)
             )
         )
         return str(engagement_id)

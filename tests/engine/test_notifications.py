@@ -131,7 +131,7 @@ async def test_breach_alerts_are_pushed_signed_retried_and_listed_by_role(
         return any(row.kind == "sla.breached" for row in await _outbox(stack))
 
     await _until(breached)
-    sweeper, dispatcher = await ensure_housekeeping_schedules(
+    sweeper, dispatcher, reconciler = await ensure_housekeeping_schedules(
         stack.temporal, stack.settings.task_queue
     )
     schedule = stack.temporal.get_schedule_handle(dispatcher)
@@ -160,7 +160,8 @@ async def test_breach_alerts_are_pushed_signed_retried_and_listed_by_role(
         await asyncio.sleep(1)
     finally:
         await schedule.delete()
-        await stack.temporal.get_schedule_handle(sweeper).delete()
+        for other in (sweeper, reconciler):
+            await stack.temporal.get_schedule_handle(other).delete()
 
     assert len(receiver.received) == 1
     headers, body = receiver.received[0]

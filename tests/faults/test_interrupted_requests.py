@@ -33,13 +33,6 @@ async def _rows(database_url: str, query: str, **params: str) -> list[tuple[obje
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, being fixed by the lead (issue 13: idempotent engagement creation): the row "
-    "is committed before the workflow starts and the Idempotency-Key is remembered only after, so "
-    "a create cut short between the two leaves a running engagement with no workflow, and its "
-    "retry with the same key opens a second one",
-)
 async def test_an_api_killed_while_creating_leaves_no_engagement_behind() -> None:
     with dev_stack("--no-demo") as stack:
         await asyncio.to_thread(stack.wait_ready)

@@ -85,7 +85,9 @@ async def test_the_scheduled_sweeper_workflow_returns_lapsed_leases(q: Queues) -
     await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)
     await q.expire_lease(task)
     client: Client = await connect(q.settings)
-    sweeper, dispatcher = await ensure_housekeeping_schedules(client, q.settings.task_queue)
+    sweeper, dispatcher, reconciler = await ensure_housekeeping_schedules(
+        client, q.settings.task_queue
+    )
     handle = client.get_schedule_handle(sweeper)
     try:
         await ensure_housekeeping_schedules(client, q.settings.task_queue)  # a second worker
@@ -98,4 +100,5 @@ async def test_the_scheduled_sweeper_workflow_returns_lapsed_leases(q: Queues) -
         assert body["status"] == "open"
     finally:
         await handle.delete()
-        await client.get_schedule_handle(dispatcher).delete()
+        for other in (dispatcher, reconciler):
+            await client.get_schedule_handle(other).delete()
