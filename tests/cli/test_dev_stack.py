@@ -76,6 +76,10 @@ def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> N
                 break
             time.sleep(0.5)
         assert engagements["total"] == 3
+        # The banner follows the end of seeding (marked on disk): a stop before it cuts it off.
+        while time.monotonic() < deadline and not (home / "demo-seeded").exists():
+            time.sleep(0.2)
+        time.sleep(1)
     finally:
         output = _stop(first)
     assert "Demo logins" in output and "paula" in output

@@ -183,6 +183,7 @@ async def test_an_exception_in_workflow_code_is_shown_and_logged_not_retried_for
                 workflow_id=workflow_id,
                 created_by=None,
             )
+            await engagements.confirm_started(session, engagement_id)
         await engine.dispose()
         await stack.temporal.start_workflow(
             ENGAGEMENT_WORKFLOW,
