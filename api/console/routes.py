@@ -141,9 +141,14 @@ async def login(request: Request) -> Response:
             if response.status_code == 401
             else response.json().get("detail", "Sign-in failed; try again.")
         )
-        return render(
-            request, "login.html", {"error": error, "username": username}, status_code=400
+        # A 503 (database down) stays a 503: the browser's form was fine, the server was not.
+        status = response.status_code if response.status_code >= 500 else 400
+        page = render(
+            request, "login.html", {"error": error, "username": username}, status_code=status
         )
+        if "retry-after" in response.headers:
+            page.headers["Retry-After"] = response.headers["retry-after"]
+        return page
     body = response.json()
     home = RedirectResponse(f"{PREFIX}/", status_code=303)
     start_session(request, home, body["access_token"], int(body.get("expires_in", 3600)))
@@ -487,9 +492,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ConsoleApiError)
     async def _api_error(request: Request, error: ConsoleApiError) -> Response:
-        return render(
+        response = render(
             request,
             "error.html",
             {"status": error.status, "detail": error.detail},
             status_code=error.status,
         )
+        if error.retry_after:
+            response.headers["Retry-After"] = error.retry_after
+        return response

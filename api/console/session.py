@@ -30,12 +30,14 @@ class LoginRequiredError(Exception):
 
 
 class ConsoleApiError(Exception):
-    """The API said no; `detail` is its human sentence (problem+json)."""
+    """The API said no; `detail` is its human sentence (problem+json). `retry_after` is the
+    API's Retry-After (a 503 while the database is down), passed on to the browser."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, retry_after: str | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
 
 
 class CsrfError(Exception):
@@ -143,7 +145,9 @@ class ApiClient:
             raise LoginRequiredError
         response = await self.raw(method, path, **kwargs)
         if response.status_code >= 400:
-            raise ConsoleApiError(response.status_code, _detail(response))
+            raise ConsoleApiError(
+                response.status_code, _detail(response), response.headers.get("retry-after")
+            )
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
