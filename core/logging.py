@@ -84,10 +84,12 @@ def configure_logging(settings: Settings) -> None:
         if settings.log_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    if settings.log_json:
-        # The traceback as text in the JSON line ("exc_info": true alone says nothing); the
-        # console renderer prints it itself. Frames only: no local variables (client data).
-        shared.append(structlog.processors.format_exc_info)
+    # In JSON, the traceback as text in the line ("exc_info": true alone says nothing), rendered
+    # by the formatter (handlers and tests still see the record's exc_info); the console renderer
+    # prints it itself. Frames only: no local variables (client data).
+    tracebacks: list[structlog.types.Processor] = (
+        [structlog.processors.format_exc_info] if settings.log_json else []
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -98,7 +100,11 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *tracebacks,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()
