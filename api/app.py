@@ -40,7 +40,12 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url, settings.database_pool_size, max_overflow=0)
+        engine = make_engine(
+            settings.database_url,
+            settings.database_pool_size,
+            max_overflow=0,
+            limits=settings.database_limits,
+        )
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
         app.state.firm_keys = firm_key_store(settings, app.state.sessions)

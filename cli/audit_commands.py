@@ -17,7 +17,7 @@ audit_app = typer.Typer(help="The audit trail (admin).", no_args_is_help=True)
 
 
 async def run_verify(settings: Settings, anchor: tuple[int, str] | None = None) -> ChainReport:
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     sessions = make_session_factory(engine)
     try:
         async with sessions.begin() as session:  # every entry committed so far, chained first

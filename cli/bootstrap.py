@@ -21,7 +21,7 @@ class UserError(Exception):
 
 async def migrate_and_sync(settings: Settings) -> None:
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     async with make_session_factory(engine).begin() as session:
         await templates.sync_builtins(session, builtin_templates().values())
     await engine.dispose()
@@ -44,7 +44,7 @@ async def add_user(
         raise UserError("a partner belongs to one firm: pass --firm FIRM_ID")
     if role != Role.PARTNER and firm:
         raise UserError("only partners belong to a firm")
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     try:
         async with make_session_factory(engine).begin() as session:
             firm_id: uuid.UUID | None = None

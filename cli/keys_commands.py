@@ -76,7 +76,7 @@ async def _rewrap_firm_keys(settings: Settings, new_master: str) -> int:
     def rewrap(key_id: str, wrapped: str) -> str:
         return wrap_key(new_master, key_id, unwrap_key(settings.codec_master_key, key_id, wrapped))
 
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     try:
         async with make_session_factory(engine).begin() as session:
             count = await firm_keys.rewrap_all(session, rewrap)

@@ -33,7 +33,7 @@ def _settings(home: Path | None) -> Settings:
 
 async def _publish(settings: Settings, text: str) -> tuple[str, int]:
     template = validate_template(parse_template(text))
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     try:
         async with make_session_factory(engine).begin() as session:
             row = await templates.publish(session, template, created_by=None)
@@ -70,7 +70,7 @@ def add(file: Path, home: HomeOption = None) -> None:
 
 
 async def _list(settings: Settings) -> list[tuple[str, int, str]]:
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     try:
         async with make_session_factory(engine)() as session:
             return [(r.key, r.version, r.name) for r in await templates.list_latest(session)]

@@ -80,7 +80,7 @@ async def change_user(
     change: Callable[[AsyncSession, User], Awaitable[None]],
 ) -> None:
     """Apply `change` to the user and audit it, in one transaction."""
-    engine = make_engine(settings.database_url, pool_size=1)
+    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
     try:
         async with make_session_factory(engine).begin() as session:
             user = await users.get_by_username(session, username)
@@ -155,7 +155,7 @@ def users_list(home: HomeOption = None) -> None:
     """List users: name, role, firm, active."""
 
     async def rows(settings: Settings) -> list[User]:
-        engine = make_engine(settings.database_url, pool_size=1)
+        engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
         try:
             async with make_session_factory(engine)() as session:
                 return list(await users.list_all(session, limit=10_000))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,23 @@ DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # Dev/test only: the master key that wraps payload data keys (base64 of 32 bytes). Refused in prod.
 DEV_CODEC_MASTER_KEY = "Wtrcd/MRW3LmQhhA45UttaugLzdhGNV0PM4yUbMOs2s="
 STACK_FILE = "stack.json"
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """PostgreSQL session limits, sent as startup options (store.db.make_engine)."""
+
+    statement_timeout_seconds: float = 30.0
+    lock_timeout_seconds: float = 5.0
+    idle_in_transaction_timeout_seconds: float = 60.0
+
+    def startup_options(self) -> str:
+        values = {
+            "statement_timeout": self.statement_timeout_seconds,
+            "lock_timeout": self.lock_timeout_seconds,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_timeout_seconds,
+        }
+        return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in values.items())
 
 
 class Settings(BaseSettings):
@@ -62,6 +80,11 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Per-connection limits of every runtime connection (API, worker, CLI); 0 turns one off.
+    # A forgotten transaction would otherwise hold its locks and hold back vacuum without limit.
+    database_statement_timeout_seconds: float = Field(default=30.0, ge=0)
+    database_lock_timeout_seconds: float = Field(default=5.0, ge=0)
+    database_idle_in_transaction_timeout_seconds: float = Field(default=60.0, ge=0)
     # How long a create waits for Temporal to confirm the workflow's start before answering 503
     # (the row stays: a retry with the same Idempotency-Key, or the start reconciler, finishes it).
     start_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -76,6 +99,14 @@ class Settings(BaseSettings):
     court_deadline_buffer_hours: float = Field(default=24.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def database_limits(self) -> DatabaseLimits:
+        return DatabaseLimits(
+            statement_timeout_seconds=self.database_statement_timeout_seconds,
+            lock_timeout_seconds=self.database_lock_timeout_seconds,
+            idle_in_transaction_timeout_seconds=self.database_idle_in_transaction_timeout_seconds,
+        )
 
     @field_validator("notify_webhook_url", mode="before")
     @classmethod

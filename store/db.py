@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from core.settings import DatabaseLimits
+
 SessionFactory = async_sessionmaker[AsyncSession]
+DEFAULT_LIMITS = DatabaseLimits()
 
 # A pooled connection idle for longer than this is pinged before it is handed out; one returned
 # more recently is handed out as is. The same trade as HikariCP's alive-bypass window (0.5 s) and
@@ -35,14 +38,30 @@ def make_engine(
     max_overflow: int | None = None,
     pre_ping: bool = True,
     ping_idle_seconds: float = PING_IDLE_SECONDS,
+    limits: DatabaseLimits | None = DEFAULT_LIMITS,
 ) -> AsyncEngine:
     """`pool_size` connections are kept; `max_overflow` (default: as many again) more are opened
     under load and closed when returned.
 
     `pre_ping`: check a pooled connection is alive before use, when it has been idle for more
-    than `ping_idle_seconds` (0: at every checkout, SQLAlchemy's `pool_pre_ping`)."""
+    than `ping_idle_seconds` (0: at every checkout, SQLAlchemy's `pool_pre_ping`).
+
+    `limits`: statement, lock and idle-in-transaction timeouts of every connection, as libpq
+    startup options (so they hold before the first statement, with no extra round trip); options
+    already in the URL are kept beside them. None: the server's or role's own settings."""
+    url = make_url(database_url)
+    connect_args: dict[str, Any] = {}
+    if limits is not None:
+        own = url.query.get("options")
+        connect_args["options"] = " ".join(
+            part
+            for part in (own if isinstance(own, str) else None, limits.startup_options())
+            if part
+        )
+        url = url.difference_update_query(["options"])
     engine = create_async_engine(
-        database_url,
+        url,
+        connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=pre_ping and ping_idle_seconds <= 0,

@@ -95,7 +95,7 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, limits=settings.database_limits)
     sessions = make_session_factory(engine)
     client = await connect(settings, firm_key_store(settings, sessions), metrics=True)
     worker = build_worker(

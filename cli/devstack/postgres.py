@@ -176,6 +176,8 @@ class PrivatePostgres:
         assert self.port is not None
         options = ["-p", str(self.port), "-k", str(self.root)]
         options += ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"]
+        # A backstop for any client (psql, a notebook): the runtime's own limit is shorter.
+        options += ["-c", "idle_in_transaction_session_timeout=5min"]
         if os.environ.get("DOCKETFLOW_PG_FAST") == "1":
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
         return options
