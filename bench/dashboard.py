@@ -42,7 +42,7 @@ from api.app import create_app
 from api.routes import calendar_feed as calendar_routes
 from cli.devstack.postgres import PrivatePostgres
 from core.security import hash_password
-from core.settings import Settings
+from core.settings import DatabaseLimits, Settings
 from store import migrate
 from store.db import make_engine, make_session_factory
 from store.models import Engagement, Firm, Task
@@ -518,7 +518,9 @@ async def main(tasks: int, runs: int) -> dict[str, Any]:
     try:
         url = cluster.create_database("bench")
         await asyncio.to_thread(migrate.upgrade, url)
-        engine = make_engine(url, pool_size=4)
+        # Seeding a million rows and building their indexes are single statements that may
+        # outlast the runtime's statement_timeout on a busy machine: off for this engine.
+        engine = make_engine(url, pool_size=4, limits=DatabaseLimits(statement_timeout_seconds=0))
         sessions = make_session_factory(engine)
         print(f"seeding {tasks:,} tasks …", flush=True)
         seed = await _seed(sessions, tasks)

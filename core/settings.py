@@ -35,7 +35,11 @@ class DatabaseLimits:
             "lock_timeout": self.lock_timeout_seconds,
             "idle_in_transaction_session_timeout": self.idle_in_transaction_timeout_seconds,
         }
-        return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in values.items())
+        # In milliseconds; a positive limit below 1 ms stays on (0 would turn it off).
+        return " ".join(
+            f"-c {name}={max(1, round(seconds * 1000)) if seconds > 0 else 0}"
+            for name, seconds in values.items()
+        )
 
 
 class Settings(BaseSettings):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import URL, event, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -52,13 +52,7 @@ def make_engine(
     url = make_url(database_url)
     connect_args: dict[str, Any] = {}
     if limits is not None:
-        own = url.query.get("options")
-        connect_args["options"] = " ".join(
-            part
-            for part in (own if isinstance(own, str) else None, limits.startup_options())
-            if part
-        )
-        url = url.difference_update_query(["options"])
+        url, connect_args = with_startup_options(database_url, limits.startup_options())
     engine = create_async_engine(
         url,
         connect_args=connect_args,
@@ -69,6 +63,16 @@ def make_engine(
     if pre_ping and ping_idle_seconds > 0:
         _ping_when_idle(engine, ping_idle_seconds)
     return engine
+
+
+def with_startup_options(database_url: str, options: str) -> tuple[URL, dict[str, Any]]:
+    """The URL without its libpq `options`, and connect args carrying those followed by
+    `options` (a later `-c` wins). Connect args alone would replace the URL's options."""
+    url = make_url(database_url)
+    own = url.query.get("options")
+    given = " ".join(own) if isinstance(own, tuple) else own
+    merged = f"{given} {options}" if given else options
+    return url.difference_update_query(["options"]), {"options": merged}
 
 
 def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
