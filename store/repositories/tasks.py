@@ -620,6 +620,25 @@ async def comments(session: AsyncSession, task_id: uuid.UUID) -> Sequence[TaskCo
     return (await session.execute(query)).scalars().all()
 
 
+def _completion(
+    outcome: str,
+    output: dict[str, Any],
+    note: str | None,
+    completed_by: uuid.UUID,
+    completed_at: datetime,
+) -> dict[str, Any]:
+    """The columns a completion writes, fenced or not."""
+    return {
+        "status": TaskStatus.COMPLETED,
+        "outcome": outcome,
+        "output": output,
+        "note": note,
+        "completed_by": completed_by,
+        "completed_at": completed_at,
+        "lease_expires_at": None,
+    }
+
+
 async def mark_completed(
     session: AsyncSession,
     task_id: uuid.UUID,
@@ -634,15 +653,7 @@ async def mark_completed(
     result = await session.execute(
         update(Task)
         .where(Task.id == task_id, Task.status != TaskStatus.COMPLETED)
-        .values(
-            status=TaskStatus.COMPLETED,
-            outcome=outcome,
-            output=output,
-            note=note,
-            completed_by=completed_by,
-            completed_at=completed_at,
-            lease_expires_at=None,
-        )
+        .values(_completion(outcome, output, note, completed_by, completed_at))
         .returning(Task.id)
     )
     return result.scalar_one_or_none() is not None
@@ -672,15 +683,7 @@ async def complete_under_claim(
             Task.assignee_id == completed_by,
             Task.generation == generation,
         )
-        .values(
-            status=TaskStatus.COMPLETED,
-            outcome=outcome,
-            output=output,
-            note=note,
-            completed_by=completed_by,
-            completed_at=completed_at,
-            lease_expires_at=None,
-        )
+        .values(_completion(outcome, output, note, completed_by, completed_at))
         .returning(Task.id)
     )
     if result.scalar_one_or_none() is not None:
