@@ -18,6 +18,7 @@ from api.routes import (
     codec,
     dashboard,
     deadlines,
+    documents,
     engagements,
     firm_keys,
     firms,
@@ -32,6 +33,7 @@ from api.routes import (
 from core.settings import Settings
 from core.temporal import data_converter
 from store.db import make_engine, make_session_factory
+from store.document_vault import DocumentVault, blob_store
 from store.key_store import firm_key_store
 
 API_PREFIX = "/api/v1"
@@ -49,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = make_session_factory(engine)
         app.state.firm_keys = firm_key_store(settings, app.state.sessions)
+        app.state.documents = DocumentVault(blob_store(settings), app.state.firm_keys)
         # lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
         app.state.temporal = await Client.connect(
             settings.temporal_address,
@@ -100,7 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Routes are matched in order: the clerks' hot path (claim-next, complete) comes first.
     for module in (tasks, auth, firms, templates, engagements, audit, dashboard, calendar_feed):
         api.include_router(module.router)
-    for module in (users, codec, firm_keys, deadlines, notifications):
+    for module in (users, codec, firm_keys, deadlines, notifications, documents):
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)

@@ -23,6 +23,10 @@ from core.settings import Settings
 
 CODEC_PATH = "/api/v1/codec/"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Document uploads are the only bodies allowed past `max_request_bytes` (api/uploads.py streams
+# them to disk); multipart framing and the small form fields get a little room on top.
+_UPLOAD_PATH = re.compile(r"^/api/v1/(?:engagements/[^/]+/documents|documents/[^/]+/versions)/?$")
+_MULTIPART_ALLOWANCE = 64 * 1024
 
 # Same-origin scripts and styles only: the console ships its JS and CSS as files, no inline code.
 CSP = (
@@ -57,9 +61,15 @@ def _problem(status: int, title: str, detail: str) -> bytes:
 class SecurityMiddleware:
     """Size limit (413), request id, and the headers every response carries."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = (max_upload or max_body) + _MULTIPART_ALLOWANCE
+
+    def _limit(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and _UPLOAD_PATH.match(scope["path"]):
+            return self.max_upload
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,9 +85,10 @@ class SecurityMiddleware:
         ]
         extra = _security_headers(scope["path"], request_id)
 
+        limit = self._limit(scope)
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_body:
-            await self._send_too_large(send, extra)
+        if declared.isdigit() and int(declared) > limit:
+            await self._send_too_large(send, extra, limit)
             return
 
         received = 0
@@ -88,8 +99,8 @@ class SecurityMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _TooLargeError(self.max_body)
+                if received > limit:
+                    raise _TooLargeError(limit)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -106,10 +117,12 @@ class SecurityMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _TooLargeError:
             if not started:
-                await self._send_too_large(send, extra)
+                await self._send_too_large(send, extra, limit)
 
-    async def _send_too_large(self, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
-        body = _problem(413, "Content Too Large", f"the request body exceeds {self.max_body} bytes")
+    async def _send_too_large(
+        self, send: Send, extra: list[tuple[bytes, bytes]], limit: int
+    ) -> None:
+        body = _problem(413, "Content Too Large", f"the request body exceeds {limit} bytes")
         await send(
             {
                 "type": "http.response.start",
@@ -181,4 +194,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(DataError, _unstorable)
     # Added last = outermost: the size limit and headers wrap everything, CORS included.
     app.add_middleware(CodecCors, origin=origin_of(settings.temporal_ui_url))
-    app.add_middleware(SecurityMiddleware, max_body=settings.max_request_bytes)
+    app.add_middleware(
+        SecurityMiddleware,
+        max_body=settings.max_request_bytes,
+        max_upload=settings.document_max_bytes,
+    )

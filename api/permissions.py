@@ -29,13 +29,22 @@ class Permission(StrEnum):
     DASHBOARD_READ = "dashboard:read"
     QUEUES_MANAGE = "queues:manage"  # queue settings, clerk availability and WIP limits
     DEADLINES_COMPUTE = "deadlines:compute"  # the calculator: every role
+    # Documents: read and upload (scoped: a partner their firm's, a clerk their tasks'
+    # engagements); deleting (retention) is the admin's, and blocked by a legal hold.
+    DOCUMENTS_READ = "documents:read"
+    DOCUMENTS_WRITE = "documents:write"
+    DOCUMENTS_DELETE = "documents:delete"
+    LEGAL_HOLD = "engagements:legal_hold"
 
 
 _ALL = frozenset(Permission)
 
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: _ALL - {Permission.TASKS_WORK},
-    Role.MANAGER: _ALL - {Permission.USERS_ADMIN, Permission.KEYS_ADMIN},
+    # Admins run the platform: they never work tasks or read the work product.
+    Role.ADMIN: _ALL
+    - {Permission.TASKS_WORK, Permission.DOCUMENTS_READ, Permission.DOCUMENTS_WRITE},
+    Role.MANAGER: _ALL
+    - {Permission.USERS_ADMIN, Permission.KEYS_ADMIN, Permission.DOCUMENTS_DELETE},
     Role.CLERK: frozenset(
         {
             Permission.ME,
@@ -47,6 +56,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.TASKS_WORK,
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
+            Permission.DOCUMENTS_READ,
+            Permission.DOCUMENTS_WRITE,
         }
     ),
     # Partners see only their own firm (enforced by Scope in the repositories) and take approvals.
@@ -63,6 +74,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
             Permission.NOTIFICATIONS_READ,
+            Permission.DOCUMENTS_READ,
+            Permission.DOCUMENTS_WRITE,
+            Permission.LEGAL_HOLD,
         }
     ),
 }

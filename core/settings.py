@@ -101,6 +101,16 @@ class Settings(BaseSettings):
     steps_per_run: int = Field(default=200, ge=0)
     # Every SLA due time stops this long before an engagement's court deadline.
     court_deadline_buffer_hours: float = Field(default=24.0, ge=0)
+    # Documents (store/document_vault.py): sealed bytes under `<home>/documents` (or
+    # `document_root`) by default; `s3` keeps them in S3-compatible object storage (MinIO, AWS S3;
+    # credentials from the usual AWS_* variables). Uploads over `document_max_bytes` are a 413.
+    document_store: Literal["local", "s3"] = "local"
+    document_root: Path | None = None
+    document_max_bytes: int = Field(default=250 * 1024 * 1024, ge=1024)
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = "documents/"
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -126,6 +136,16 @@ class Settings(BaseSettings):
             )
         _check_key_material(self)
         return self
+
+    def documents_root(self) -> Path:
+        if self.document_root is not None:
+            return self.document_root
+        if self.home is not None:
+            return self.home / "documents"
+        raise ValueError(
+            "set DOCKETFLOW_DOCUMENT_ROOT (or DOCKETFLOW_HOME) for the local document store, "
+            "or DOCKETFLOW_DOCUMENT_STORE=s3"
+        )
 
     def token_signing_key(self) -> tuple[str, str]:
         return self.token_key_id, self.secret_key

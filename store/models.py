@@ -116,6 +116,10 @@ class Engagement(Base):
     started_at: Mapped[datetime | None]
     start_input: Mapped[dict[str, Any] | None]
     request_hash: Mapped[str | None] = mapped_column(String(64))
+    # A legal hold (litigation hold) preserves the engagement's documents: none may be deleted
+    # while it is set (migration 0014_documents).
+    legal_hold_since: Mapped[datetime | None]
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class EngagementEvent(Base):
@@ -443,3 +447,46 @@ class FirmDataKey(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
     retired_at: Mapped[datetime | None]
     shredded_at: Mapped[datetime | None]
+
+
+class Document(Base):
+    """A piece of work product of an engagement; its bytes live in the blob store, sealed with
+    the firm's data key (store/document_vault.py), one row per version in `document_versions`."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_engagement", "engagement_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("engagements.id"))
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    current_version: Mapped[int] = mapped_column(Integer)
+    # Null when an automated step produced it (`step_id` of its first version says which).
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DocumentVersion(Base):
+    """One version's bytes, kept byte for byte: `address` is firm + SHA-256 of the plaintext."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (
+        PrimaryKeyConstraint("document_id", "version"),
+        Index("ix_document_versions_address", "address"),
+    )
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id"))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=_now())

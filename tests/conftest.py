@@ -57,9 +57,10 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def settings(database_url: str, temporal_env: WorkflowEnvironment) -> Settings:
+def settings(database_url: str, temporal_env: WorkflowEnvironment, tmp_path: Path) -> Settings:
     return Settings(
         env="test",
+        document_root=tmp_path / "documents",
         database_url=database_url,
         temporal_address=temporal_env.client.service_client.config.target_host,
         task_queue=f"test-{uuid.uuid4().hex[:10]}",

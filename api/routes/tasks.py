@@ -25,6 +25,7 @@ from api.deps import (
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
+from domain.documents import named_documents
 from domain.eligibility import refusal
 from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType
@@ -35,7 +36,7 @@ from domain.messages import (
     workflow_id_for,
 )
 from store.models import Task, TaskComment
-from store.repositories import audit, tasks
+from store.repositories import audit, documents, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -334,6 +335,25 @@ def output_errors(schema: dict[str, Any] | None, output: dict[str, Any]) -> list
     ]
 
 
+async def document_errors(session: AsyncSession, task: Task, output: dict[str, Any]) -> list[str]:
+    """A `format: document` field must name a live document of the task's own engagement."""
+    named = list(named_documents(task.output_schema, output))
+    ids: dict[str, uuid.UUID] = {}
+    problems = []
+    for value in named:
+        try:
+            ids[value] = uuid.UUID(value)
+        except ValueError:
+            problems.append(f"{value[:40]!r} is not a document id")
+    found = await documents.of_engagement(session, task.engagement_id, ids.values())
+    problems += [
+        f"document {value} is not a document of this engagement (upload it first)"
+        for value, document_id in ids.items()
+        if document_id not in found
+    ]
+    return problems
+
+
 @router.post("/{task_id}/complete", response_model=TaskDetail)
 async def complete_task(
     task_id: uuid.UUID,
@@ -370,6 +390,9 @@ async def complete_task(
         raise HTTPException(
             status_code=422, detail=f"output does not match the step's schema: {detail}"
         )
+    async with sessions() as session:
+        if wrong := await document_errors(session, task, body.output):
+            raise HTTPException(status_code=422, detail="output: " + "; ".join(wrong[:5]))
     # Fence and renew in one statement: a completion from a lost lease stops here, and a full
     # lease from now means the sweeper cannot return the task while the Update is in flight.
     async with sessions.begin() as session:
