@@ -36,6 +36,15 @@ _URGENT_WORDS = ("urgent", "emergency", "tro", "deadline", "hearing", "court ord
 _SPAM_WORDS = ("unsubscribe", "lottery", "winner", "crypto", "viagra")
 
 
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words and phrases only: "tro" must not match "electronic" or "introduction"."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+
+
+_URGENT = _any_word(_URGENT_WORDS)
+_SPAM = _any_word(_SPAM_WORDS)
+
+
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -234,10 +243,10 @@ def send_document(step: AutomatedStepInput) -> AutomatedStepResult:
 
 
 def email_classify(step: AutomatedStepInput) -> AutomatedStepResult:
-    text = " ".join(_strings(step.inputs)).casefold()
-    if any(word in text for word in _SPAM_WORDS):
+    text = " ".join(_strings(step.inputs))
+    if _SPAM.search(text):
         return AutomatedStepResult(outcome="spam")
-    if any(word in text for word in _URGENT_WORDS):
+    if _URGENT.search(text):
         return AutomatedStepResult(outcome="urgent")
     return AutomatedStepResult(outcome="routine")
 
