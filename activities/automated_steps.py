@@ -18,15 +18,9 @@ from typing import Any
 from temporalio import activity
 
 from domain.messages import AutomatedStepInput, AutomatedStepResult
+from domain.redaction import scan_text
 from sla import compute_court_deadline
 
-# FRCP 5.2(a) identifiers (domain.md §2.1): SSN/TIN, full birth dates, financial-account numbers.
-_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
-_TIN = re.compile(r"\b\d{2}-\d{7}\b")
-_BIRTH_DATE = re.compile(
-    r"\b(?:DOB|date of birth|born)\W{0,3}(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})", re.I
-)
-_ACCOUNT = re.compile(r"\b(?:account|acct)\W{0,5}(?:no\.?|number|#)?\W{0,3}(\d{8,17})\b", re.I)
 _REPORTER = re.compile(
     r"\b\d{1,4} "  # volume
     r"(?:U\.S\.|S\. ?Ct\.|F\.(?:2d|3d|4th)?|F\. Supp\.(?: 2d| 3d)?|[A-Z][a-z.]*\d?d?)"  # reporter
@@ -79,18 +73,40 @@ def _everything(step: AutomatedStepInput) -> dict[str, Any]:
     return {"inputs": step.inputs, "outputs": step.outputs}
 
 
+def _strings_at(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(dotted path, text) for every string in ``value``, e.g. ``outputs.draft.document_title``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_at(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings_at(item, f"{path}[{index}]")
+
+
+def _minor_names(inputs: dict[str, Any]) -> list[str]:
+    """Names the engagement lists as minors (FRCP 5.2(a)(3)): inputs ``minors`` or
+    ``minor_names``, as strings or as objects with a ``name``."""
+    names: list[str] = []
+    for key in ("minors", "minor_names"):
+        for item in inputs.get(key) or []:
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str) and name.strip():
+                names.append(name)
+    return names
+
+
 def redaction_scan(step: AutomatedStepInput) -> AutomatedStepResult:
-    findings: list[dict[str, str]] = []
-    for text in _strings(_everything(step)):
-        for kind, pattern in (
-            ("ssn", _SSN),
-            ("tin", _TIN),
-            ("birth_date", _BIRTH_DATE),
-            ("financial_account", _ACCOUNT),
-        ):
-            for match in pattern.finditer(text):
-                shown = match.group(0)
-                findings.append({"kind": kind, "last4": shown[-4:]})  # never echo the identifier
+    """FRCP 5.2(a) over every input and earlier output (domain.redaction); each finding names the
+    field and span, never the identifier."""
+    minors = _minor_names(step.inputs)
+    findings: list[dict[str, Any]] = []
+    for field, text in _strings_at(_everything(step), ""):
+        findings.extend(
+            {"kind": f.kind, "field": field, "start": f.start, "end": f.end}
+            for f in scan_text(text, minors)
+        )
     if findings:
         return AutomatedStepResult(
             outcome="flagged", detail={"findings": findings[:50], "count": len(findings)}

@@ -24,6 +24,7 @@ from api.routes import (
     health,
     notifications,
     queues,
+    redaction,
     task_management,
     tasks,
     templates,
@@ -103,6 +104,8 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (users, codec, firm_keys, deadlines, notifications):
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
+        api.include_router(module.router)
+    for module in (redaction,):  # issue 12: legal outputs
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

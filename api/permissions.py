@@ -29,6 +29,8 @@ class Permission(StrEnum):
     DASHBOARD_READ = "dashboard:read"
     QUEUES_MANAGE = "queues:manage"  # queue settings, clerk availability and WIP limits
     DEADLINES_COMPUTE = "deadlines:compute"  # the calculator: every role
+    REDACTION_SCAN = "redaction:scan"  # the FRCP 5.2(a) scan of a text: every role
+    BILLING_LEDES = "billing:ledes"  # LEDES 1998B files from an invoice: every role
 
 
 _ALL = frozenset(Permission)
@@ -47,6 +49,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.TASKS_WORK,
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
+            Permission.REDACTION_SCAN,
+            Permission.BILLING_LEDES,
         }
     ),
     # Partners see only their own firm (enforced by Scope in the repositories) and take approvals.
@@ -62,6 +66,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
+            Permission.REDACTION_SCAN,
+            Permission.BILLING_LEDES,
             Permission.NOTIFICATIONS_READ,
         }
     ),
