@@ -13,6 +13,7 @@ from api import console, engagement_client, middleware, problems
 from api.routes import (
     audit,
     auth,
+    billing,
     calendar_feed,
     clerks,
     codec,
@@ -105,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)
-    for module in (redaction,):  # issue 12: legal outputs
+    for module in (redaction, billing):  # issue 12: legal outputs
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

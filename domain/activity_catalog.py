@@ -57,9 +57,12 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
         ),
         _spec(
             "invoice_generate",
-            "Build the LEDES 1998B invoice file from the approved time and expense entries "
-            "(24 pipe-delimited fields, `[]` terminators, total = sum of lines; §5.1).",
+            "Build the LEDES 1998B invoice file (domain.ledes) from the approved billable time "
+            "and expense entries: 24 pipe-delimited fields, `[]` terminators, YYYYMMDD dates, "
+            "computed line and invoice totals, UTBMS litigation codes; `invalid` names each "
+            "line a receiver would reject.",
             "generated",
+            "invalid",
         ),
         _spec(
             "conflict_check",
