@@ -15,18 +15,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio import activity
 
+from domain import ledes
+from domain.ledes import LedesInvoice
 from domain.messages import AutomatedStepInput, AutomatedStepResult
+from domain.redaction import scan_text
 from sla import compute_court_deadline
 
-# FRCP 5.2(a) identifiers (domain.md §2.1): SSN/TIN, full birth dates, financial-account numbers.
-_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
-_TIN = re.compile(r"\b\d{2}-\d{7}\b")
-_BIRTH_DATE = re.compile(
-    r"\b(?:DOB|date of birth|born)\W{0,3}(\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})", re.I
-)
-_ACCOUNT = re.compile(r"\b(?:account|acct)\W{0,5}(?:no\.?|number|#)?\W{0,3}(\d{8,17})\b", re.I)
 _REPORTER = re.compile(
     r"\b\d{1,4} "  # volume
     r"(?:U\.S\.|S\. ?Ct\.|F\.(?:2d|3d|4th)?|F\. Supp\.(?: 2d| 3d)?|[A-Z][a-z.]*\d?d?)"  # reporter
@@ -34,6 +31,15 @@ _REPORTER = re.compile(
 )
 _URGENT_WORDS = ("urgent", "emergency", "tro", "deadline", "hearing", "court order", "sanction")
 _SPAM_WORDS = ("unsubscribe", "lottery", "winner", "crypto", "viagra")
+
+
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words and phrases only: "tro" must not match "electronic" or "introduction"."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+
+
+_URGENT = _any_word(_URGENT_WORDS)
+_SPAM = _any_word(_SPAM_WORDS)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -70,18 +76,40 @@ def _everything(step: AutomatedStepInput) -> dict[str, Any]:
     return {"inputs": step.inputs, "outputs": step.outputs}
 
 
+def _strings_at(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(dotted path, text) for every string in ``value``, e.g. ``outputs.draft.document_title``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_at(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings_at(item, f"{path}[{index}]")
+
+
+def _minor_names(inputs: dict[str, Any]) -> list[str]:
+    """Names the engagement lists as minors (FRCP 5.2(a)(3)): inputs ``minors`` or
+    ``minor_names``, as strings or as objects with a ``name``."""
+    names: list[str] = []
+    for key in ("minors", "minor_names"):
+        for item in inputs.get(key) or []:
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str) and name.strip():
+                names.append(name)
+    return names
+
+
 def redaction_scan(step: AutomatedStepInput) -> AutomatedStepResult:
-    findings: list[dict[str, str]] = []
-    for text in _strings(_everything(step)):
-        for kind, pattern in (
-            ("ssn", _SSN),
-            ("tin", _TIN),
-            ("birth_date", _BIRTH_DATE),
-            ("financial_account", _ACCOUNT),
-        ):
-            for match in pattern.finditer(text):
-                shown = match.group(0)
-                findings.append({"kind": kind, "last4": shown[-4:]})  # never echo the identifier
+    """FRCP 5.2(a) over every input and earlier output (domain.redaction); each finding names the
+    field and span, never the identifier."""
+    minors = _minor_names(step.inputs)
+    findings: list[dict[str, Any]] = []
+    for field, text in _strings_at(_everything(step), ""):
+        findings.extend(
+            {"kind": f.kind, "field": field, "start": f.start, "end": f.end}
+            for f in scan_text(text, minors)
+        )
     if findings:
         return AutomatedStepResult(
             outcome="flagged", detail={"findings": findings[:50], "count": len(findings)}
@@ -134,56 +162,97 @@ def completeness_check(step: AutomatedStepInput) -> AutomatedStepResult:
     return AutomatedStepResult(outcome="complete", detail={"matched": len(bills)})
 
 
-def invoice_generate(step: AutomatedStepInput) -> AutomatedStepResult:
-    """A LEDES 1998B file (domain.md §5.1): header line, 24 pipe-delimited fields, `[]` ends."""
-    entries = _find_lists(_everything(step), "time_entries") or _find_lists(
-        _everything(step), "entries"
-    )
-    header = (
-        "LEDES1998B[]\nINVOICE_DATE|INVOICE_NUMBER|CLIENT_ID|LAW_FIRM_MATTER_ID|INVOICE_TOTAL|"
-        "BILLING_START_DATE|BILLING_END_DATE|INVOICE_DESCRIPTION|LINE_ITEM_NUMBER|EXP/FEE/INV_ADJ_TYPE|"
-        "LINE_ITEM_NUMBER_OF_UNITS|LINE_ITEM_ADJUSTMENT_AMOUNT|LINE_ITEM_TOTAL|LINE_ITEM_DATE|"
-        "LINE_ITEM_TASK_CODE|LINE_ITEM_EXPENSE_CODE|LINE_ITEM_ACTIVITY_CODE|TIMEKEEPER_ID|"
-        "LINE_ITEM_DESCRIPTION|LAW_FIRM_ID|LINE_ITEM_UNIT_COST|TIMEKEEPER_NAME|"
-        "TIMEKEEPER_CLASSIFICATION|CLIENT_MATTER_ID[]"
-    )
-    total = Decimal("0")
-    lines: list[list[str]] = []
-    for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
+def _ledes_lines(step: AutomatedStepInput) -> list[dict[str, Any]]:
+    """LEDES line items from the pre-bill's billable time entries and its expenses."""
+    lines: list[dict[str, Any]] = []
+    for entry in _find_lists(step.outputs, "time_entries"):
+        if not isinstance(entry, dict) or entry.get("billable") is False:
             continue
-        hours = Decimal(str(entry.get("hours", 0)))
-        rate = Decimal(str(entry.get("rate", 0)))
-        amount = (hours * rate).quantize(Decimal("0.01"))
-        total += amount
         lines.append(
-            [
-                str(number),
-                "F",
-                str(hours),
-                "0",
-                str(amount),
-                str(entry.get("date", "")),
-                str(entry.get("task_code", "")),
-                "",
-                str(entry.get("activity_code", "")),
-                str(entry.get("timekeeper_id", "")),
-                str(entry.get("description", ""))[:200],
-                "",
-                str(rate),
-                str(entry.get("timekeeper_name", "")),
-                str(entry.get("timekeeper_classification", "")),
-            ]
+            {
+                "line_item_number": str(len(lines) + 1),
+                "exp/fee/inv_adj_type": "F",
+                "line_item_number_of_units": str(entry.get("hours", 0)),
+                "line_item_date": entry.get("date"),
+                "line_item_task_code": str(entry.get("task_code", "")),
+                "line_item_activity_code": str(entry.get("activity_code", "")),
+                "timekeeper_id": str(entry.get("timekeeper_id", "")),
+                "line_item_description": str(entry.get("narrative", "")),
+                "line_item_unit_cost": str(entry.get("rate", 0)),
+                "timekeeper_name": str(entry.get("timekeeper_name", "")),
+                "timekeeper_classification": str(entry.get("timekeeper_classification", "")),
+            }
         )
-    invoice_number = f"INV-{_digest(step.attempt_key)}"
+    for expense in _find_lists(step.outputs, "expenses"):
+        if not isinstance(expense, dict):
+            continue
+        lines.append(
+            {
+                "line_item_number": str(len(lines) + 1),
+                "exp/fee/inv_adj_type": "E",
+                "line_item_number_of_units": "1",
+                "line_item_date": expense.get("date"),
+                "line_item_expense_code": str(expense.get("expense_code", "")),
+                "line_item_description": str(expense.get("description", "")),
+                "line_item_unit_cost": str(expense.get("amount", 0)),
+            }
+        )
+    return lines
+
+
+def _tenths_problems(lines: list[dict[str, Any]]) -> list[str]:
+    """Billing guidelines bill time in 0.1-hour increments; the schema cannot say it (floats)."""
+    return [
+        f"line {line['line_item_number']}: {line['line_item_number_of_units']} hours is not "
+        "in tenths of an hour"
+        for line in lines
+        if line["exp/fee/inv_adj_type"] == "F"
+        and Decimal(line["line_item_number_of_units"]) % Decimal("0.1") != 0
+    ]
+
+
+def invoice_generate(step: AutomatedStepInput) -> AutomatedStepResult:
+    """The LEDES 1998B file (domain.ledes) from the approved pre-bill; the file text is in the
+    result's detail. Problems a receiver would reject on send the pre-bill back, named by line."""
+    inputs = step.inputs
+    lines = _ledes_lines(step)
+    invoice_number = str(inputs.get("invoice_number") or f"INV-{_digest(step.attempt_key)}")
+    invoice = {
+        # The invoice is dated the period's end unless the inputs say otherwise: a retry must
+        # produce the same file, so the activity never reads the clock.
+        "invoice_date": inputs.get("invoice_date") or inputs.get("billing_end_date"),
+        "invoice_number": invoice_number,
+        "client_id": inputs.get("client_id"),
+        "law_firm_matter_id": inputs.get("law_firm_matter_id"),
+        "billing_start_date": inputs.get("billing_start_date"),
+        "billing_end_date": inputs.get("billing_end_date"),
+        "invoice_description": str(inputs.get("invoice_description", "")),
+        "law_firm_id": str(inputs.get("law_firm_id", "")),
+        "client_matter_id": str(inputs.get("client_matter_id", "")),
+        "lines": lines,
+    }
+    if not lines:
+        return AutomatedStepResult(
+            outcome="invalid", detail={"problems": ["the pre-bill has no billable line"]}
+        )
+    try:
+        parsed = LedesInvoice.model_validate(invoice)
+        found = _tenths_problems(lines) + ledes.problems(parsed)
+    except ValidationError as error:
+        found = [
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors(include_input=False, include_url=False)
+        ]
+    if found:
+        return AutomatedStepResult(outcome="invalid", detail={"problems": found})
     return AutomatedStepResult(
         outcome="generated",
         detail={
             "format": "LEDES1998B",
             "invoice_number": invoice_number,
             "lines": len(lines),
-            "total": str(total),
-            "header": header.splitlines()[0],
+            "total": str(parsed.total),
+            "file": ledes.render(parsed),
         },
     )
 
@@ -234,10 +303,10 @@ def send_document(step: AutomatedStepInput) -> AutomatedStepResult:
 
 
 def email_classify(step: AutomatedStepInput) -> AutomatedStepResult:
-    text = " ".join(_strings(step.inputs)).casefold()
-    if any(word in text for word in _SPAM_WORDS):
+    text = " ".join(_strings(step.inputs))
+    if _SPAM.search(text):
         return AutomatedStepResult(outcome="spam")
-    if any(word in text for word in _URGENT_WORDS):
+    if _URGENT.search(text):
         return AutomatedStepResult(outcome="urgent")
     return AutomatedStepResult(outcome="routine")
 

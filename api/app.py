@@ -13,6 +13,7 @@ from api import console, engagement_client, middleware, problems
 from api.routes import (
     audit,
     auth,
+    billing,
     calendar_feed,
     clerks,
     codec,
@@ -25,6 +26,7 @@ from api.routes import (
     health,
     notifications,
     queues,
+    redaction,
     task_management,
     tasks,
     templates,
@@ -106,6 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (users, codec, firm_keys, deadlines, notifications, documents):
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
+        api.include_router(module.router)
+    for module in (redaction, billing):  # issue 12: legal outputs
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     DOCUMENTS_WRITE = "documents:write"
     DOCUMENTS_DELETE = "documents:delete"
     LEGAL_HOLD = "engagements:legal_hold"
+    REDACTION_SCAN = "redaction:scan"  # the FRCP 5.2(a) scan of a text: every role
+    BILLING_LEDES = "billing:ledes"  # LEDES 1998B files from an invoice: every role
 
 
 _ALL = frozenset(Permission)
@@ -58,6 +60,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.DEADLINES_COMPUTE,
             Permission.DOCUMENTS_READ,
             Permission.DOCUMENTS_WRITE,
+            Permission.REDACTION_SCAN,
+            Permission.BILLING_LEDES,
         }
     ),
     # Partners see only their own firm (enforced by Scope in the repositories) and take approvals.
@@ -73,6 +77,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.DASHBOARD_READ,
             Permission.DEADLINES_COMPUTE,
+            Permission.REDACTION_SCAN,
+            Permission.BILLING_LEDES,
             Permission.NOTIFICATIONS_READ,
             Permission.DOCUMENTS_READ,
             Permission.DOCUMENTS_WRITE,

@@ -34,8 +34,10 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
         ),
         _spec(
             "redaction_scan",
-            "Scan for FRCP 5.2(a) identifiers: SSNs, TINs, birth dates, minors' names and "
-            "financial-account numbers; anything found needs a reviewer's disposition.",
+            "Scan for FRCP 5.2(a) identifiers (domain.redaction): SSNs, TINs (ITIN, EIN), birth "
+            "dates, minors' names (the inputs' `minors` and 'the minor, First Last') and "
+            "financial-account numbers (cards by Luhn); each finding names its field and span, "
+            "never the identifier, and needs a reviewer's disposition.",
             "clean",
             "flagged",
         ),
@@ -55,9 +57,12 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
         ),
         _spec(
             "invoice_generate",
-            "Build the LEDES 1998B invoice file from the approved time and expense entries "
-            "(24 pipe-delimited fields, `[]` terminators, total = sum of lines; §5.1).",
+            "Build the LEDES 1998B invoice file (domain.ledes) from the approved billable time "
+            "and expense entries: 24 pipe-delimited fields, `[]` terminators, YYYYMMDD dates, "
+            "computed line and invoice totals, UTBMS litigation codes; `invalid` names each "
+            "line a receiver would reject.",
             "generated",
+            "invalid",
         ),
         _spec(
             "conflict_check",

@@ -348,5 +348,7 @@ async def test_identifiers_found_by_the_redaction_scan_send_the_draft_back(stack
     detail = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
     scan = next(e for e in detail["timeline"] if e["step_id"] == "redaction_scan")
     assert scan["detail"]["outcome"] == "flagged"
-    assert scan["detail"]["findings"] == [{"kind": "ssn", "last4": "6789"}]
+    assert scan["detail"]["findings"] == [
+        {"kind": "ssn", "field": "outputs.draft.document_title", "start": 27, "end": 38}
+    ]
     assert "123-45" not in str(detail["timeline"])  # the finding never echoes the identifier
