@@ -1,9 +1,10 @@
 """The text of a document, page by page: the PDF's text layer, OCR where there is none.
 
 `iter_pages` yields one `PageText` at a time, so a 500-page scan is rendered, read and released
-page by page, never held whole. A PDF page with a text layer is read as it is; a page that paints
-something but has no text (a scan) is rendered at 300 dpi and OCR'd; images are OCR'd frame by
-frame (TIFF). DOCX, TXT, EML and CSV have no fixed pages and come back as one page.
+page by page, never held whole (at most two rendered pages wait for OCR). A PDF page with a text
+layer is read as it is; a page that paints something but has no text (a scan) is rendered at
+300 dpi and OCR'd; images are OCR'd frame by frame (TIFF). DOCX, TXT, EML and CSV have no fixed
+pages and come back as one page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import email
 import email.policy
 import zipfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -56,18 +59,33 @@ def iter_pages(path: Path, content_type: ContentType, *, ocr: bool = True) -> It
 
 
 def _pdf_pages(path: Path, *, ocr: bool) -> Iterator[PageText]:
-    with pdfium.open_pdf(path) as document:
+    # While Tesseract reads one page (a subprocess) the next page is rendered (PDFium releases the
+    # GIL), so rendering costs no wall time; at most two rendered pages wait, in page order.
+    ahead: deque[PageText | Future[PageText]] = deque()
+    with ThreadPoolExecutor(max_workers=1) as tesseract, pdfium.open_pdf(path) as document:
         for index in range(len(document)):
             with document.page(index) as page:
                 text = page.text()
                 if text.strip() or not ocr or not page.has_content():
-                    yield PageText(page=index + 1, text=text, ocr=False)
-                    continue
-                image = page.render_gray(OCR_DPI)
-            try:
-                yield PageText(page=index + 1, text=ocr_image(image, dpi=OCR_DPI), ocr=True)
-            finally:
-                image.close()
+                    ahead.append(PageText(page=index + 1, text=text, ocr=False))
+                else:
+                    image = page.render_gray(OCR_DPI)
+                    ahead.append(tesseract.submit(_ocr_page, index + 1, image))
+            while len(ahead) > 1:
+                yield _ready(ahead.popleft())
+        while ahead:
+            yield _ready(ahead.popleft())
+
+
+def _ocr_page(number: int, image: Image.Image) -> PageText:
+    try:
+        return PageText(page=number, text=ocr_image(image, dpi=OCR_DPI), ocr=True)
+    finally:
+        image.close()
+
+
+def _ready(item: PageText | Future[PageText]) -> PageText:
+    return item.result() if isinstance(item, Future) else item
 
 
 def _image_pages(path: Path) -> Iterator[PageText]:
