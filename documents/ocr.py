@@ -3,8 +3,8 @@
 An image goes to `tesseract stdin stdout` as a quickly compressed grayscale PNG: no temporary
 file, and Tesseract read a PNG page about a third faster than the same page as PNM here, so the
 pipeline adds little to Tesseract's own time. OpenMP threads are limited to one per process unless
-the environment says otherwise: several OCR jobs share a worker's cores, and Tesseract's threads
-then contend (Tesseract's FAQ and OCRmyPDF both advise OMP_THREAD_LIMIT=1).
+the environment says otherwise: several OCR jobs share a worker's cores, and Tesseract's maintainers
+found its OpenMP use inefficient for recognition (tesseract-ocr/tesseract issue 3744).
 """
 
 from __future__ import annotations
