@@ -83,3 +83,21 @@ def test_a_truncated_pdf_is_unreadable(tmp_path: Path) -> None:
     whole = files.text_pdf(tmp_path / "whole.pdf", ["x"]).read_bytes()
     (tmp_path / "cut.pdf").write_bytes(whole[:-100])
     assert _codes(tmp_path / "cut.pdf") == [ProblemCode.UNREADABLE]
+
+
+def test_javascript_in_a_link_on_page_two_is_named_with_its_page(tmp_path: Path) -> None:
+    plain = files.text_pdf(tmp_path / "plain.pdf", ["one", "two"])
+    linked = tmp_path / "linked.pdf"
+    with pikepdf.open(plain) as pdf:
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=[72, 72, 200, 90],
+            A=pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("this.print();")),
+        )
+        pdf.pages[1].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
+        pdf.save(linked)
+    [problem] = check_filing(linked)
+    assert problem.code == ProblemCode.JAVASCRIPT
+    assert problem.pages == [2]
+    assert "annotation on page 2" in problem.message

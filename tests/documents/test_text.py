@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pikepdf
@@ -67,3 +68,16 @@ def test_docx_eml_csv_and_txt_are_one_page_of_text(tmp_path: Path) -> None:
     assert "The records are attached." in eml_page.text
     assert extract_text(tmp_path / "b.csv", ContentType.CSV)[0].text.startswith("provider,amount")
     assert extract_text(tmp_path / "n.txt", ContentType.TXT)[0].text == "café notes\n"
+
+
+def test_two_threads_extract_at_once(tmp_path: Path) -> None:
+    # A worker runs activities in threads, and PDFium is not thread-safe (documents/pdfium.py
+    # serialises every call into it).
+    texts = [
+        files.text_pdf(tmp_path / f"t{n}.pdf", [f"document {n} page {p}" for p in range(30)])
+        for n in range(4)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda path: extract_text(path, ContentType.PDF), texts))
+    for n, pages in enumerate(results):
+        assert [p.text.strip() for p in pages] == [f"document {n} page {p}" for p in range(30)]
