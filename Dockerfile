@@ -32,6 +32,11 @@ RUN groupadd --system --gid 10001 docketflow \
     && useradd --system --uid 10001 --gid docketflow --create-home \
         --home-dir /home/docketflow --shell /usr/sbin/nologin docketflow
 
+# The worker OCRs scanned pages and images with Debian's Tesseract (documents/ocr.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY --from=build /opt/venv /opt/venv
 
 USER 10001:10001

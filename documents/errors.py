@@ -19,31 +19,31 @@ class DocumentError(Exception):
         self.detail = detail
 
 
-class EmptyFile(DocumentError):
+class EmptyFileError(DocumentError):
     code = "empty_file"
 
 
-class NotAllowedType(DocumentError):
+class NotAllowedTypeError(DocumentError):
     """The bytes are of a type outside the allow-list (an executable, HTML, a plain ZIP…)."""
 
     status = 415
     code = "type_not_allowed"
 
 
-class Mismatch(DocumentError):
+class MismatchError(DocumentError):
     """The bytes are not what the file name or declared content type claims."""
 
     status = 415
     code = "content_mismatch"
 
 
-class EncryptedPdf(DocumentError):
+class EncryptedPdfError(DocumentError):
     """A password-protected or encrypted PDF: courts refuse them and nothing here can read them."""
 
     code = "encrypted_pdf"
 
 
-class Unreadable(DocumentError):
+class UnreadableError(DocumentError):
     """The bytes claim a type but are truncated or corrupt."""
 
     code = "unreadable"
