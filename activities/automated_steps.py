@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -88,7 +88,7 @@ def _strings_at(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings_at(item, f"{path}[{index}]")
 
 
-def _minor_names(inputs: dict[str, Any]) -> list[str]:
+def minor_names(inputs: dict[str, Any]) -> list[str]:
     """Names the engagement lists as minors (FRCP 5.2(a)(3)): inputs ``minors`` or
     ``minor_names``, as strings or as objects with a ``name``."""
     names: list[str] = []
@@ -103,7 +103,7 @@ def _minor_names(inputs: dict[str, Any]) -> list[str]:
 def redaction_scan(step: AutomatedStepInput) -> AutomatedStepResult:
     """FRCP 5.2(a) over every input and earlier output (domain.redaction); each finding names the
     field and span, never the identifier."""
-    minors = _minor_names(step.inputs)
+    minors = minor_names(step.inputs)
     findings: list[dict[str, Any]] = []
     for field, text in _strings_at(_everything(step), ""):
         findings.extend(
@@ -364,5 +364,8 @@ def _as_activity(
     return step_activity
 
 
-def automated_step_activities() -> list[Callable[..., Any]]:
-    return [_as_activity(name, run) for name, run in STEPS.items()]
+def automated_step_activities(
+    replaced: Collection[str] = (),
+) -> list[Callable[..., Any]]:
+    """Every built-in step as an activity, but those `replaced` by document-aware versions."""
+    return [_as_activity(name, run) for name, run in STEPS.items() if name not in replaced]

@@ -1,13 +1,15 @@
 """Court e-filing behind an adapter interface, with a deterministic sandbox court built in.
 
 A real adapter (CM/ECF, a Tyler EFSP over OASIS ECF 5.0) implements `CourtEfiler`; the sandbox
-court checks the filing metadata the way clerks and EFSPs do (domain.md §2.2: wrong case number,
-wrong court, size limits, missing signature are the common rejection causes) and answers the same
-way every time for the same filing.
+court checks the filing the way clerks and EFSPs do: the case number, the court and the /s/
+signature from the engagement, and the actual PDF (documents/court_checks.py: not a PDF,
+password-protected, over the size limit, no text layer, embedded files or JavaScript), and answers
+the same way every time for the same filing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
@@ -15,11 +17,14 @@ from typing import Any, Protocol
 
 from temporalio import activity
 
+from activities.document_steps import DocumentSteps
+from documents.court_checks import check_filing
 from domain.messages import AutomatedStepInput, AutomatedStepResult
 
 CASE_NUMBER = re.compile(r"^\d{1,2}:\d{2}-(cv|cr|bk|mc|md)-\d{4,5}$")
 SIGNATURE = re.compile(r"^/?s/ \S.+$")
 MAX_FILE_MB = 35.0  # C.D. Cal. L.R. 5-4.3.1: 35 MB per file
+MAX_FILE_BYTES = int(MAX_FILE_MB * 1024 * 1024)
 SANDBOX_COURTS = frozenset(
     {"NDCA", "CDCA", "SDCA", "EDCA", "SDNY", "EDNY", "NDIL", "DDC", "DMA", "NDTX", "SDTX", "DNJ"}
 )
@@ -32,9 +37,12 @@ class Filing:
     document_type: str
     document_title: str
     signature: str
-    file_size_mb: float
-    page_count: int
-    text_searchable: bool
+    # The PDF as the court receives it: which document and version, and what is wrong with it.
+    document_id: str | None
+    version: int | None
+    size_bytes: int
+    pages: int
+    problems: tuple[tuple[str, str], ...]
     submission_key: str  # stable per attempt: resubmitting the same attempt is not a new filing
 
 
@@ -71,15 +79,11 @@ class SandboxCourt:
                 "the signature block needs the filing attorney's /s/ signature (FRCP 11(a))",
             ),
             (
-                filing.file_size_mb <= MAX_FILE_MB,
-                "FILE_TOO_LARGE",
-                f"{filing.file_size_mb} MB exceeds the {MAX_FILE_MB:g} MB per-file limit",
+                filing.document_id is not None,
+                "NO_DOCUMENT",
+                "no PDF was attached to the filing: the draft step names none",
             ),
-            (
-                filing.text_searchable,
-                "NOT_TEXT_SEARCHABLE",
-                "electronically filed documents must be text-searchable PDFs",
-            ),
+            *((False, code, reason) for code, reason in filing.problems),
         ]
         for passed, code, reason in checks:
             if not passed:
@@ -88,33 +92,47 @@ class SandboxCourt:
         return FilingReceipt(accepted=True, envelope_id=f"SBX-{digest}")
 
 
-def filing_from(step: AutomatedStepInput) -> Filing:
-    draft: dict[str, Any] = step.outputs.get("draft", {})
-    return Filing(
-        court=str(step.inputs.get("court", "")),
-        case_number=str(step.inputs.get("case_number", "")),
-        document_type=str(step.inputs.get("document_type", "")),
-        document_title=str(draft.get("document_title", "")),
-        signature=str(draft.get("signature", "")),
-        file_size_mb=float(draft.get("file_size_mb", 0)),
-        page_count=int(draft.get("page_count", 0)),
-        text_searchable=bool(draft.get("text_searchable", True)),
-        submission_key=step.attempt_key,
-    )
-
-
 class EfilingActivities:
-    def __init__(self, court: CourtEfiler) -> None:
+    def __init__(self, court: CourtEfiler, documents: DocumentSteps) -> None:
         self._court = court
+        self._documents = documents
+
+    async def filing_from(self, step: AutomatedStepInput) -> Filing:
+        draft: dict[str, Any] = step.outputs.get("draft", {})
+        named = await self._documents.named(step.model_copy(update={"outputs": {"draft": draft}}))
+        document_id, version, size, pages = None, None, 0, 0
+        problems: list[tuple[str, str]] = []
+        if named:
+            chosen = named[0]
+            document_id, version = str(chosen.document.id), chosen.version.version
+            size, pages = chosen.version.size, chosen.version.pages or 0
+            async with self._documents.local_copy(chosen.version) as path:
+                found = await asyncio.to_thread(check_filing, path, max_bytes=MAX_FILE_BYTES)
+            problems = [(str(p.code).upper(), p.message) for p in found]
+        return Filing(
+            court=str(step.inputs.get("court", "")),
+            case_number=str(step.inputs.get("case_number", "")),
+            document_type=str(step.inputs.get("document_type", "")),
+            document_title=named[0].document.title if named else "",
+            signature=str(draft.get("signature", "")),
+            document_id=document_id,
+            version=version,
+            size_bytes=size,
+            pages=pages,
+            problems=tuple(problems),
+            submission_key=step.attempt_key,
+        )
 
     @activity.defn(name="efile_submit")
     async def efile_submit(self, step: AutomatedStepInput) -> AutomatedStepResult:
-        receipt = await self._court.submit(filing_from(step))
+        filing = await self.filing_from(step)
+        receipt = await self._court.submit(filing)
+        filed = {"document_id": filing.document_id, "version": filing.version}
         if receipt.accepted:
             return AutomatedStepResult(
-                outcome="accepted", detail={"envelope_id": receipt.envelope_id}
+                outcome="accepted", detail={"envelope_id": receipt.envelope_id, **filed}
             )
         return AutomatedStepResult(
             outcome="rejected",
-            detail={"reason_code": receipt.reason_code, "reason": receipt.reason},
+            detail={"reason_code": receipt.reason_code, "reason": receipt.reason, **filed},
         )

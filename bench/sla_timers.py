@@ -174,6 +174,7 @@ class WorkerProcess:
             "DOCKETFLOW_DATABASE_URL": settings.database_url,
             "DOCKETFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
             "DOCKETFLOW_TASK_QUEUE": settings.task_queue,
+            "DOCKETFLOW_DOCUMENT_ROOT": str(log_file.parent / "documents"),
         }
         self.log_file = log_file
         self._log = log_file.open("ab")

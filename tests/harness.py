@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from core.temporal import connect
 from domain.enums import Role
 from store.db import make_engine, make_session_factory
 from store.key_store import firm_key_store
+from tests import sample_files
 from tests.history_transcoding import reencrypt_for_replay
 from workers.audit_chainer import chaining
 from workers.engagement_worker import build_worker
@@ -31,12 +32,8 @@ PASSWORD = "correct-horse-battery"
 HISTORIES = Path(__file__).parent / "histories"
 
 MOTION_INPUTS = {"court": "SDNY", "case_number": "1:24-cv-05567", "document_type": "motion"}
-GOOD_DRAFT = {
-    "document_title": "Motion to compel",
-    "page_count": 14,
-    "file_size_mb": 2.5,
-    "signature": "/s/ Jane Roe",
-}
+SIGNATURE = "/s/ Jane Roe"
+MOTION_PAGES = ("MOTION TO COMPEL DISCOVERY", "ARGUMENT", "CONCLUSION")
 
 
 @dataclass
@@ -135,6 +132,24 @@ class Stack:
         index[name] = history.workflow_id
         index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
+    async def draft_output(
+        self,
+        engagement_id: str,
+        user: str,
+        pages: Sequence[str] = MOTION_PAGES,
+        document_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload a drafted PDF (a new version of `document_id`, if given) as `user`, who must
+        hold a task of the engagement if a clerk; the draft step's output naming it."""
+        files = {"file": ("motion.pdf", sample_files.pdf(pages), "application/pdf")}
+        if document_id is None:
+            path, data = f"/engagements/{engagement_id}/documents", {"kind": "draft"}
+            data["title"] = "Motion to compel"
+        else:
+            path, data = f"/documents/{document_id}/versions", {}
+        uploaded = await self.call("POST", path, user, 201, files=files, data=data)
+        return {"document": uploaded.json()["id"], "signature": SIGNATURE}
+
     async def claim_and_complete(
         self,
         task_id: str,
@@ -142,9 +157,14 @@ class Stack:
         outcome: str = "done",
         output: dict[str, Any] | None = None,
         note: str | None = None,
+        *,
+        draft: bool = False,
     ) -> dict[str, Any]:
-        """`user` claims the task and completes it with `outcome`; returns the completed task."""
-        await self.call("POST", f"/tasks/{task_id}/claim", user, 200)
+        """`user` claims the task and completes it with `outcome`; returns the completed task.
+        `draft`: first upload a drafted PDF and complete with the output naming it."""
+        claimed = await self.call("POST", f"/tasks/{task_id}/claim", user, 200)
+        if draft:
+            output = await self.draft_output(claimed.json()["engagement_id"], user)
         body: dict[str, Any] = {"outcome": outcome}
         if output is not None:
             body["output"] = output

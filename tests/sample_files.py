@@ -1,5 +1,6 @@
-"""Real files for the document tests, made on the spot: PDFs with a text layer, an encrypted
-PDF, an executable wearing a `.pdf` name."""
+"""Real files for the API-level document tests, as bytes to upload (tests/documents/files.py
+makes the processing tests' files on disk): PDFs with a text layer, a scan, an encrypted PDF, an
+executable wearing a `.pdf` name."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Sequence
 import pikepdf
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
+
+from tests.documents.files import page_image
 
 
 def pdf(pages: Sequence[str], title: str = "Motion to compel") -> bytes:
@@ -35,3 +38,11 @@ def encrypted_pdf(password: str = "s3cret") -> bytes:
 
 # The first bytes of a Linux executable (ELF, 64-bit, little-endian), then filler.
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(200)
+
+
+def scanned_pdf(pages: Sequence[str] = ("EXHIBIT A: signed lease",)) -> bytes:
+    """A PDF of page images only (a scan without OCR): no text layer for CM/ECF to search."""
+    images = [page_image(text).convert("RGB") for text in pages]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=300, save_all=True, append_images=images[1:])
+    return out.getvalue()

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.automated_steps import automated_step_activities
+from activities.document_steps import DocumentSteps
 from activities.efiling import EfilingActivities, SandboxCourt
 from activities.engagement_starts import EngagementStartActivities
 from activities.leases import LeaseActivities
@@ -21,6 +22,7 @@ from activities.sla_clocks import SlaActivities
 from core.settings import Settings
 from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
+from store.document_vault import DocumentVault, blob_store
 from store.key_store import firm_key_store
 from workers.audit_chainer import chaining
 from workers.schedules import ensure_housekeeping_schedules
@@ -56,20 +58,19 @@ def build_worker(
     sessions: SessionFactory,
     task_queue: str,
     max_cached_workflows: int = 2000,
-    settings: Settings | None = None,
+    *,
+    settings: Settings,
 ) -> Worker:
-    """`settings` configure the alert webhook; without them alerts are read in-app only."""
     alerts = NotificationActivities(
-        sessions,
-        webhook_sender(settings) if settings else None,
-        settings.notify_retry_base_seconds if settings else 30.0,
+        sessions, webhook_sender(settings), settings.notify_retry_base_seconds
     )
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
-    efiling = EfilingActivities(SandboxCourt())
-    starts = EngagementStartActivities(
-        sessions, client, task_queue, settings.start_timeout_seconds if settings else 10.0
-    )
+    # Steps that read and write the engagement's documents (sealed with the firm's keys).
+    vault = DocumentVault(blob_store(settings), firm_key_store(settings, sessions))
+    document_steps = DocumentSteps(sessions, vault)
+    efiling = EfilingActivities(SandboxCourt(), document_steps)
+    starts = EngagementStartActivities(sessions, client, task_queue, settings.start_timeout_seconds)
     return Worker(
         client,
         task_queue=task_queue,
@@ -79,7 +80,8 @@ def build_worker(
             *read_model.all(),
             *sla_clocks.all(),
             efiling.efile_submit,
-            *automated_step_activities(),
+            document_steps.redaction_scan,
+            *automated_step_activities(replaced={"redaction_scan", "efile_submit"}),
             LeaseActivities(sessions).expire_leases,
             alerts.deliver_notifications,
             starts.reconcile_engagement_starts,
@@ -99,7 +101,7 @@ async def run_worker(settings: Settings) -> None:
     sessions = make_session_factory(engine)
     client = await connect(settings, firm_key_store(settings, sessions), metrics=True)
     worker = build_worker(
-        client, sessions, settings.task_queue, settings.worker_cached_workflows, settings
+        client, sessions, settings.task_queue, settings.worker_cached_workflows, settings=settings
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

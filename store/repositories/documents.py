@@ -60,9 +60,10 @@ async def create(
     title: str,
     kind: str,
     first: NewVersion,
+    document_id: uuid.UUID | None = None,
 ) -> tuple[Document, DocumentVersion]:
     document = Document(
-        id=uuid.uuid4(),
+        id=document_id or uuid.uuid4(),
         engagement_id=engagement_id,
         firm_id=firm_id,
         title=title,

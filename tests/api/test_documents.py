@@ -161,7 +161,7 @@ async def test_only_the_firm_managers_and_clerks_on_its_tasks_see_documents(stac
         ("motion.pdf", ELF, "application/pdf", 415, ""),
         ("tool.exe", b"MZ\x90\x00" + bytes(300), "application/octet-stream", 415, ""),
         ("page.html", b"<!doctype html><script>alert(1)</script>", "text/html", 415, ""),
-        ("sealed.pdf", encrypted_pdf(), "application/pdf", 422, "encrypt"),
+        ("sealed.pdf", encrypted_pdf(), "application/pdf", 422, "password"),
         ("broken.pdf", DRAFT[: len(DRAFT) // 3], "application/pdf", 422, ""),
     ],
 )

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
 
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, Stack
+from tests.harness import MOTION_PAGES, SIGNATURE, Stack
+from tests.sample_files import scanned_pdf
 
 
 async def _draft(
-    stack: Stack, clerk: str, engagement_id: str, visit: int = 1, **changes: object
+    stack: Stack,
+    clerk: str,
+    engagement_id: str,
+    visit: int = 1,
+    pages: tuple[str, ...] = MOTION_PAGES,
+    scanned: bool = False,
 ) -> dict[str, Any]:
+    """The drafter uploads the PDF (a new version of the draft on rework) and completes."""
     task = await stack.wait_for_task(engagement_id, "draft", clerk, visit=visit)
     if task["status"] == "open":
         await stack.call("POST", f"/tasks/{task['id']}/claim", clerk, 200)
+    existing = (await stack.call("GET", f"/engagements/{engagement_id}/documents", clerk)).json()
+    document_id = existing[0]["id"] if existing else None
+    if scanned:
+        files = {"file": ("motion.pdf", scanned_pdf(), "application/pdf")}
+        path = (
+            f"/documents/{document_id}/versions"
+            if document_id
+            else f"/engagements/{engagement_id}/documents"
+        )
+        uploaded = await stack.call(
+            "POST", path, clerk, 201, files=files, data={"task_id": task["id"]}
+        )
+        output = {"document": uploaded.json()["id"], "signature": SIGNATURE}
+    else:
+        output = await stack.draft_output(engagement_id, clerk, pages, document_id)
     done = await stack.call(
         "POST",
         f"/tasks/{task['id']}/complete",
         clerk,
         200,
-        json={"outcome": "done", "output": {**GOOD_DRAFT, **changes}},
+        json={"outcome": "done", "output": output},
     )
     return dict(done.json())
 
@@ -46,7 +69,7 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     draft = (await stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()
     assert (draft["engagement_id"], draft["step_id"]) == (engagement_id, "draft")
     assert draft["allowed_outcomes"] == ["done"]
-    assert "document_title" in draft["output_schema"]["properties"]
+    assert draft["output_schema"]["properties"]["document"]["format"] == "document"
     completed = await _draft(stack, "carlos", engagement_id)
     assert completed["status"] == "completed"
     assert completed["completed_by"] == stack.user_ids["carlos"]
@@ -68,9 +91,7 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
     rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
     assert rework["status"] == "claimed"
     assert rework["assignee_id"] == stack.user_ids["carlos"]
-    await _draft(
-        stack, "carlos", engagement_id, visit=2, document_title="Motion to compel (rev. 2)"
-    )
+    await _draft(stack, "carlos", engagement_id, visit=2)
 
     qc2 = await stack.wait_for_task(engagement_id, "qc", "dana", visit=2)
     await stack.call("POST", f"/tasks/{qc2['id']}/claim", "dana", 200)
@@ -110,7 +131,7 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     await stack.wait_for_task(engagement_id, "draft", "carlos")
     await stack.call("POST", "/tasks/claim-next", "carlos", 200)
-    await _draft(stack, "carlos", engagement_id, file_size_mb=48.0)  # over the 35 MB court limit
+    await _draft(stack, "carlos", engagement_id, scanned=True)  # a scan with no text layer
     qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
     await stack.call("POST", f"/tasks/{qc['id']}/claim", "quinn", 200)
     await stack.call(
@@ -123,9 +144,10 @@ async def test_court_rejection_returns_the_filing_to_its_drafter(stack: Stack) -
     detail = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
     rejection = next(e for e in detail["timeline"] if e["step_id"] == "efile")
     assert rejection["detail"]["outcome"] == "rejected"
-    assert rejection["detail"]["reason_code"] == "FILE_TOO_LARGE"
+    assert rejection["detail"]["reason_code"] == "NOT_TEXT_SEARCHABLE"
+    assert rejection["detail"]["version"] == 1  # the court read the PDF itself
 
-    await _draft(stack, "carlos", engagement_id, visit=2, file_size_mb=12.0)
+    await _draft(stack, "carlos", engagement_id, visit=2)
     qc2 = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=2)
     await stack.call("POST", f"/tasks/{qc2['id']}/claim", "quinn", 200)
     await stack.call(
@@ -184,7 +206,7 @@ async def test_drafter_cannot_qc_their_own_draft(stack: Stack) -> None:
 async def test_completing_a_task_you_do_not_hold_is_a_conflict(stack: Stack) -> None:
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     task = await stack.wait_for_task(engagement_id, "draft", "carlos")
-    body = {"outcome": "done", "output": GOOD_DRAFT}
+    body = {"outcome": "done", "output": {"document": str(uuid.uuid4()), "signature": SIGNATURE}}
     await stack.call("POST", f"/tasks/{task['id']}/complete", "carlos", 409, json=body)
     await stack.call("POST", f"/tasks/{task['id']}/claim", "dana", 200)
     refused = await stack.call("POST", f"/tasks/{task['id']}/complete", "carlos", 409, json=body)
@@ -212,7 +234,7 @@ async def test_wrong_outcome_and_invalid_output_are_refused_and_change_nothing(
         f"/tasks/{task['id']}/complete",
         "carlos",
         422,
-        json={"outcome": "approved", "output": GOOD_DRAFT},
+        json={"outcome": "approved", "output": {"signature": SIGNATURE}},
     )
     assert "allowed: done" in wrong.json()["detail"]
     invalid = await stack.call(
@@ -220,9 +242,19 @@ async def test_wrong_outcome_and_invalid_output_are_refused_and_change_nothing(
         f"/tasks/{task['id']}/complete",
         "carlos",
         422,
-        json={"outcome": "done", "output": {**GOOD_DRAFT, "page_count": "twelve"}},
+        json={"outcome": "done", "output": {"document": 12, "signature": SIGNATURE}},
     )
-    assert "output.page_count" in invalid.json()["detail"]
+    assert "output.document" in invalid.json()["detail"]
+    # A document field must name a document of this engagement, uploaded first.
+    for stranger in ("draft.pdf", str(uuid.uuid4())):
+        refused = await stack.call(
+            "POST",
+            f"/tasks/{task['id']}/complete",
+            "carlos",
+            422,
+            json={"outcome": "done", "output": {"document": stranger, "signature": SIGNATURE}},
+        )
+        assert "document" in refused.json()["detail"]
     missing = await stack.call(
         "POST",
         f"/tasks/{task['id']}/complete",
@@ -336,19 +368,36 @@ async def test_only_a_partner_of_the_firm_may_approve_the_filing(stack: Stack) -
     assert rework["assignee_id"] == stack.user_ids["carlos"]
 
 
-async def test_identifiers_found_by_the_redaction_scan_send_the_draft_back(stack: Stack) -> None:
+async def test_an_ssn_on_page_two_sends_the_draft_back_and_a_clean_version_is_filed(
+    stack: Stack,
+) -> None:
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     await stack.wait_for_task(engagement_id, "draft", "carlos")
     await stack.call("POST", "/tasks/claim-next", "carlos", 200)
-    await _draft(
-        stack, "carlos", engagement_id, document_title="Declaration of J. Doe, SSN 123-45-6789"
-    )
+    leaky = ("DECLARATION OF J. DOE", "Declarant's SSN: 123-45-6789", "I declare under penalty")
+    await _draft(stack, "carlos", engagement_id, pages=leaky)
     rework = await stack.wait_for_task(engagement_id, "draft", "carlos", visit=2)
     assert rework["assignee_id"] == stack.user_ids["carlos"]
     detail = (await stack.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
     scan = next(e for e in detail["timeline"] if e["step_id"] == "redaction_scan")
     assert scan["detail"]["outcome"] == "flagged"
-    assert scan["detail"]["findings"] == [
-        {"kind": "ssn", "field": "outputs.draft.document_title", "start": 27, "end": 38}
-    ]
+    (finding,) = scan["detail"]["findings"]
+    assert (finding["kind"], finding["page"], finding["version"]) == ("ssn", 2, 1)
+    assert scan["detail"]["where"] == ["ssn on page 2 of 'Motion to compel' (v1)"]
     assert "123-45" not in str(detail["timeline"])  # the finding never echoes the identifier
+
+    # The corrected second version is clean; QC, the attorney and the court take it.
+    await _draft(
+        stack,
+        "carlos",
+        engagement_id,
+        visit=2,
+        pages=("DECLARATION OF J. DOE", "Declarant's SSN: XXX-XX-6789", "I declare under penalty"),
+    )
+    qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
+    await stack.claim_and_complete(qc["id"], "quinn", "approved")
+    await _approve(stack, engagement_id)
+    done = await stack.wait_for_status(engagement_id, "completed", "maria")
+    filed = next(e for e in done["timeline"] if e["step_id"] == "efile")
+    assert (filed["detail"]["outcome"], filed["detail"]["version"]) == ("accepted", 2)
+    await stack.record_history(engagement_id, "draft-qc-efile-documents")

@@ -12,6 +12,7 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from domain.documents import document_fields
 from domain.templates import END, FAIL
 from tests.harness import Stack
 
@@ -180,9 +181,14 @@ class Autopilot:
                 if claim.status_code != 200:
                     continue
             outcome = self.forward(detail["step_id"], detail["allowed_outcomes"])
+            output = example(detail["output_schema"] or {"type": "object"})
+            for field, many in document_fields(detail["output_schema"]):
+                # A document field names a real file of the engagement: upload one first.
+                uploaded = await self.stack.draft_output(detail["engagement_id"], person)
+                output[field] = [uploaded["document"]] if many else uploaded["document"]
             body: dict[str, Any] = {
                 "outcome": outcome,
-                "output": example(detail["output_schema"] or {"type": "object"}),
+                "output": output,
                 "note": "done by the autopilot",
             }
             done = await self.stack.call("POST", f"/tasks/{task['id']}/complete", person, json=body)

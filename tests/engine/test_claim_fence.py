@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.settings import Settings
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, running_stack, running_worker
+from tests.harness import running_stack, running_worker
 
 
 async def test_a_completion_that_timed_out_never_lands_on_a_colleagues_claim(
@@ -30,11 +30,12 @@ async def test_a_completion_that_timed_out_never_lands_on_a_colleagues_claim(
 
         # No worker now: carlos's completion reaches Temporal but nobody confirms it.
         held = (await stack.call("POST", f"/tasks/{draft['id']}/claim", "carlos", 200)).json()
+        drafted = await stack.draft_output(engagement_id, "carlos")
         pending = await stack.call(
             "POST",
             f"/tasks/{draft['id']}/complete",
             "carlos",
-            json={"outcome": "done", "output": GOOD_DRAFT, "generation": held["generation"]},
+            json={"outcome": "done", "output": drafted, "generation": held["generation"]},
         )
         assert pending.status_code == 202, pending.text
         body = pending.json()
@@ -53,7 +54,7 @@ async def test_a_completion_that_timed_out_never_lands_on_a_colleagues_claim(
                 f"/tasks/{draft['id']}/complete",
                 "dana",
                 200,
-                json={"outcome": "done", "output": GOOD_DRAFT},
+                json={"outcome": "done", "output": drafted},
             )
             assert done.json()["completed_by"] == stack.user_ids["dana"]
             assert done.json()["assignee_id"] == stack.user_ids["dana"]

@@ -20,7 +20,7 @@ from core.settings import Settings
 from store.db import make_engine, make_session_factory
 from store.key_store import FirmKeyStore
 from store.repositories import firms
-from tests.harness import GOOD_DRAFT, Stack
+from tests.harness import Stack
 
 CLIENT = "Marguerite Okonkwo-Lindqvist"
 INPUTS = {
@@ -123,7 +123,7 @@ async def test_a_rotated_key_seals_new_engagements_and_old_ones_keep_running(sta
 
     # The engagement started under version 1 still moves on (its history needs version 1).
     older = stack.user_ids["engagement"]
-    await stack.claim_and_complete(stack.user_ids["task"], "carlos", output=GOOD_DRAFT)
+    await stack.claim_and_complete(stack.user_ids["task"], "carlos", draft=True)
     await stack.wait_for_task(older, "qc", "maria")
 
 

@@ -19,7 +19,7 @@ from core.temporal import data_converter
 from domain.catalog import builtin_templates
 from domain.enums import Role
 from domain.messages import workflow_id_for
-from tests.harness import GOOD_DRAFT, running_stack
+from tests.harness import running_stack
 from workers.engagement_worker import WORKFLOW_RUNNER, WORKFLOWS
 
 FOLDER = Path(__file__).parent.parent / "histories"
@@ -63,7 +63,10 @@ async def test_a_long_engagement_continues_as_new_and_still_finishes(settings: S
                 f"/tasks/{draft['id']}/complete",
                 "carlos",
                 200,
-                json={"outcome": "done", "output": GOOD_DRAFT},
+                json={
+                    "outcome": "done",
+                    "output": await stack.draft_output(engagement_id, "carlos"),
+                },
             )
             qc = await stack.wait_for_task(engagement_id, "qc", "quinn", visit=visit)
             await stack.claim_and_complete(

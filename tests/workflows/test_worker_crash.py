@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.settings import Settings
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, running_stack
+from tests.harness import running_stack
 
 
 @contextmanager
@@ -27,6 +27,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         "DOCKETFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
         "DOCKETFLOW_TASK_QUEUE": settings.task_queue,
         "DOCKETFLOW_ENV": "test",
+        "DOCKETFLOW_DOCUMENT_ROOT": str(settings.documents_root()),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "worker"],
@@ -53,7 +54,7 @@ async def test_engagement_survives_a_killed_worker_without_duplicates(settings: 
         with worker_process(settings) as first:
             engagement_id = await stack.create_engagement("maria", firm_id)
             draft = await stack.wait_for_task(engagement_id, "draft", "carlos")
-            await stack.claim_and_complete(draft["id"], "carlos", output=GOOD_DRAFT)
+            await stack.claim_and_complete(draft["id"], "carlos", draft=True)
             qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
             first.send_signal(signal.SIGKILL)  # no graceful shutdown: a crashed machine
             first.wait()

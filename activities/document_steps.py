@@ -1,0 +1,170 @@
+"""Automated steps that work on the engagement's real files, not on what a form says about them.
+
+A step finds its documents through the earlier outputs (a `format: document` field holds a
+document id), opens each version to a private temporary file for as long as the step needs it,
+and records what it produced as new documents of the engagement (`created_by` null, its step id).
+Text extracted from a version is kept sealed next to it (`<address>.text`), so a retried step or a
+later scan does not read and OCR the same pages again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+
+from activities.automated_steps import minor_names
+from activities.automated_steps import redaction_scan as scan_form_fields
+from documents.content_types import ContentType
+from documents.text import PageText, extract_text
+from domain.messages import AutomatedStepInput, AutomatedStepResult
+from domain.redaction import scan_text
+from store.db import SessionFactory
+from store.document_vault import DocumentVault, address_of
+from store.models import Document, DocumentVersion
+from store.repositories import documents
+from store.repositories.documents import NewVersion
+
+_TEXT = "text"
+
+
+@dataclass(frozen=True)
+class NamedDocument:
+    document: Document
+    version: DocumentVersion
+
+
+def _uuid_strings(value: Any) -> Iterator[uuid.UUID]:
+    if isinstance(value, str):
+        try:
+            yield uuid.UUID(value)
+        except ValueError:
+            return
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _uuid_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _uuid_strings(item)
+
+
+class DocumentSteps:
+    def __init__(self, sessions: SessionFactory, vault: DocumentVault) -> None:
+        self._sessions = sessions
+        self._vault = vault
+
+    async def named(self, step: AutomatedStepInput) -> list[NamedDocument]:
+        """The live documents of this engagement that earlier outputs name, current versions."""
+        ids = set(_uuid_strings(step.outputs))
+        engagement_id = uuid.UUID(step.engagement_id)
+        async with self._sessions() as session:
+            found = await documents.of_engagement(session, engagement_id, ids)
+            rows = await documents.for_engagement(session, engagement_id)
+        return [NamedDocument(d, v) for d, v in rows if d.id in found]
+
+    @asynccontextmanager
+    async def local_copy(self, version: DocumentVersion) -> AsyncIterator[Path]:
+        """The version's plaintext in a private temporary file, removed when the block ends."""
+        with tempfile.TemporaryDirectory(prefix="docketflow-step-") as scratch:
+            path = Path(scratch) / "document"
+            await self._vault.open_to_file(version.address, path)
+            yield path
+
+    async def pages(self, version: DocumentVersion) -> list[PageText]:
+        """Text per page (text layer, else OCR), extracted once and kept sealed."""
+        cached = version.address + "." + _TEXT
+        if await self._vault.blobs.exists(cached):
+            return [PageText(**p) for p in json.loads(await self._vault.read_bytes(cached))]
+        async with self.local_copy(version) as path:
+            pages = await asyncio.to_thread(extract_text, path, ContentType(version.content_type))
+        payload = [{"page": p.page, "text": p.text, "ocr": p.ocr} for p in pages]
+        await self._vault.seal_bytes(cached, json.dumps(payload).encode())
+        return pages
+
+    async def produce(
+        self,
+        step: AutomatedStepInput,
+        *,
+        path: Path,
+        filename: str,
+        title: str,
+        kind: str,
+        content_type: str,
+        sha256: str,
+        pages: int | None,
+    ) -> uuid.UUID:
+        """Record a file the step made as a new document of the engagement (idempotent per
+        attempt: a retried step finds the document its first try recorded)."""
+        size = (await asyncio.to_thread(path.stat)).st_size
+        address = address_of(step.firm_id, sha256)
+        await self._vault.seal_file(address, path)
+        engagement_id = uuid.UUID(step.engagement_id)
+        document_id = uuid.uuid5(uuid.UUID(int=0), f"{step.attempt_key}:{filename}")
+        async with self._sessions.begin() as session:
+            await documents.lock_address(session, address)
+            existing = await session.get(Document, document_id)
+            if existing is not None:
+                return existing.id
+            document, _ = await documents.create(
+                session,
+                engagement_id=engagement_id,
+                firm_id=uuid.UUID(step.firm_id),
+                title=title,
+                kind=kind,
+                document_id=document_id,
+                first=NewVersion(
+                    filename=filename,
+                    content_type=content_type,
+                    size=size,
+                    sha256=sha256,
+                    pages=pages,
+                    address=address,
+                    task_id=None,
+                    step_id=step.step_id,
+                    created_by=None,
+                ),
+            )
+        return document.id
+
+    @activity.defn(name="redaction_scan")
+    async def redaction_scan(self, step: AutomatedStepInput) -> AutomatedStepResult:
+        """FRCP 5.2(a) over the form fields and every page of every named document; a finding
+        says where (document, version, page, offsets) and what kind, never the identifier."""
+        fields = scan_form_fields(step)
+        findings: list[dict[str, Any]] = list(fields.detail.get("findings", []))
+        minors = minor_names(step.inputs)
+        for named in await self.named(step):
+            for page in await self.pages(named.version):
+                findings.extend(
+                    {
+                        "kind": f.kind,
+                        "document_id": str(named.document.id),
+                        "title": named.document.title,
+                        "version": named.version.version,
+                        "page": page.page,
+                        "start": f.start,
+                        "end": f.end,
+                    }
+                    for f in scan_text(page.text, minors)
+                )
+        if not findings:
+            return AutomatedStepResult(outcome="clean", detail={"count": 0})
+        where = sorted(
+            {
+                f"{f['kind']} on page {f['page']} of {f['title']!r} (v{f['version']})"
+                for f in findings
+                if "page" in f
+            }
+        )
+        return AutomatedStepResult(
+            outcome="flagged",
+            detail={"findings": findings[:50], "count": len(findings), "where": where[:20]},
+        )
