@@ -212,3 +212,7 @@ async def compute_deadline(
         return BusinessHoursOut(due_at=due, timezone=calendar.timezone)
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from error
+    except OverflowError as error:  # a period running past 9999-12-31
+        raise HTTPException(
+            status_code=422, detail="the period runs past the last date the calendar supports"
+        ) from error

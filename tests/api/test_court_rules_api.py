@@ -149,3 +149,14 @@ async def test_the_template_computes_every_deadline_and_recomputes_on_a_trigger_
     # Hand delivery adds nothing (6(d)); 30 days after Mon 3/9 is Wed 4/8.
     assert {d["due_date"] for d in second["deadlines"]} == {"2026-04-08"}
     assert second["service"] == "personal"
+
+
+async def test_a_period_past_the_end_of_the_calendar_is_a_422_not_a_500(stack: Stack) -> None:
+    for body in (
+        {"kind": "court_days", "trigger": "9999-12-20", "days": 30},
+        {"kind": "rule", "rule": "frcp-50b-renewed-jmol", "trigger": "9999-12-20"},
+        {"kind": "court_hours", "start": "9999-12-30T00:00:00Z", "hours": 100,
+         "court_timezone": "UTC"},
+    ):  # fmt: skip
+        response = await stack.call("POST", "/deadlines/compute", "maria", 422, json=body)
+        assert "calendar" in response.json()["detail"]
