@@ -23,6 +23,8 @@ from domain.ledes import LedesInvoice
 from domain.messages import AutomatedStepInput, AutomatedStepResult
 from domain.redaction import scan_text
 from sla import compute_court_deadline
+from sla.court_days import Service
+from sla.court_rules import apply_rule, rules_for_trigger
 
 _REPORTER = re.compile(
     r"\b\d{1,4} "  # volume
@@ -271,16 +273,77 @@ def conflict_check(step: AutomatedStepInput) -> AutomatedStepResult:
     return AutomatedStepResult(outcome="clear", detail={"searched": len(parties)})
 
 
+# The court-deadlines template's service methods, as FRCP 5(b)(2) names them (sla.court_days).
+_SERVICE_METHODS: dict[str, Service] = {
+    "electronic": "electronic",
+    "mail": "mail",
+    "hand": "personal",
+    "personal": "personal",
+    "left_with_clerk": "clerk",
+    "clerk": "clerk",
+    "consented_other": "other_consented",
+    "other_consented": "other_consented",
+}
+
+
+def _latest(step: AutomatedStepInput, key: str) -> Any:
+    """The latest value of ``key`` any earlier step recorded (the clerk's record of the trigger
+    wins over the engagement's inputs: a changed trigger is re-recorded). The step's own earlier
+    result is skipped: it holds the trigger it computed from last time."""
+    for step_id, output in reversed(list(step.outputs.items())):
+        if step_id == step.step_id:
+            continue
+        if isinstance(output, dict) and output.get(key) not in (None, ""):
+            return output[key]
+    return step.inputs.get(key)
+
+
+def _court_rule_deadlines(step: AutomatedStepInput, trigger_type: str) -> AutomatedStepResult:
+    trigger = date.fromisoformat(str(_latest(step, "trigger_date")))
+    method = _latest(step, "service_method") or _latest(step, "service")
+    service = _SERVICE_METHODS.get(str(method)) if method else None
+    jurisdiction = str(step.inputs.get("jurisdiction", "US-FED"))
+    deadlines = []
+    for rule in rules_for_trigger(trigger_type, step.inputs):
+        result = apply_rule(rule, trigger, jurisdiction, service)
+        deadlines.append(
+            {
+                "rule": rule.id,
+                "event": rule.description,
+                "rule_citation": rule.citation,
+                "due_date": result.deadline.isoformat(),
+                "direction": rule.direction,
+                "explanation": result.explanation,
+            }
+        )
+    return AutomatedStepResult(
+        outcome="computed",
+        detail={
+            "trigger_type": trigger_type,
+            "trigger_date": trigger.isoformat(),
+            "service": service,
+            "jurisdiction": jurisdiction,
+            "deadlines": deadlines,
+        },
+    )
+
+
 def deadline_compute(step: AutomatedStepInput) -> AutomatedStepResult:
+    """Every deadline the trigger implies, from the court-rule catalog (sla.court_rules); or one
+    period given as `days`; otherwise the step records which rule a person must apply."""
+    trigger_type = _latest(step, "trigger_type")
+    if trigger_type and _latest(step, "trigger_date"):
+        return _court_rule_deadlines(step, str(trigger_type))
     trigger = step.inputs.get("trigger_date")
     days = step.inputs.get("days") or step.params.get("days")
     if trigger and days:
+        method = step.inputs.get("service")
         deadline = compute_court_deadline(
             date.fromisoformat(str(trigger)),
             int(days),
             step.inputs.get("direction", "after"),
             step.inputs.get("jurisdiction", "US-FED"),
-            step.inputs.get("service"),
+            _SERVICE_METHODS.get(str(method)) if method else None,
         )
         return AutomatedStepResult(
             outcome="computed",

@@ -1,16 +1,16 @@
 """Federal court day-period deadlines under FRCP 6(a) and 6(d), explained step by step.
 
-Only periods stated in days are computed (FRCP 6(a)(1)); hour periods (6(a)(2)) and the time the
-last day ends (6(a)(4)) are left to the caller. The pre-2009 rule that skipped weekends for periods
-under 11 days is deliberately not implemented. Every result must still be verified by a person:
-local rules and orders override these defaults.
+Periods in days or longer units (FRCP 6(a)(1)) and in hours (6(a)(2)); ``end_of_last_day`` is
+when the last day ends for electronic filing (6(a)(4)(A)). The pre-2009 rule that skipped
+weekends for periods under 11 days is deliberately not implemented. Every result must still be
+verified by a person: local rules and orders override these defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -282,6 +282,115 @@ def compute_court_deadline(
         rule_citations=trail.citations,
         jurisdiction=jurisdiction,
         period_end=period_end,
+    )
+
+
+def _anniversary(trigger: date, years: int) -> date:
+    """The same calendar date ``years`` later; 29 February maps to 28 February, the earlier of
+    the two candidate days, because a deadline one day early is safe and one day late is not."""
+    try:
+        return trigger.replace(year=trigger.year + years)
+    except ValueError:
+        return trigger.replace(year=trigger.year + years, day=28)
+
+
+def compute_court_years(
+    trigger: date,
+    years: int,
+    jurisdiction: str,
+    *,
+    inaccessible: frozenset[date] = frozenset(),
+    declared_holidays: Mapping[date, str] | None = None,
+) -> CourtDeadline:
+    """A period of ``years`` after ``trigger`` (FRCP 6(a)(1) covers "days or a longer unit"):
+    the last day is the anniversary, rolled off a weekend or legal holiday like any last day."""
+    if years < 1:
+        raise ValueError(f"a year period must be at least 1 year, got {years}")
+    court = _CourtCalendar(_state_of(jurisdiction), "after", declared_holidays or {})
+    trail = _Trail()
+    trail.add(f"Trigger {_fmt(trigger)} excluded (FRCP 6(a)(1)(A))", "FRCP 6(a)(1)(A)")
+    last = _anniversary(trigger, years)
+    trail.add(
+        f"{years} year{'s' if years != 1 else ''} after the trigger ends on its anniversary, "
+        f"{_fmt(last)}, counting every day (FRCP 6(a)(1)(B))",
+        "FRCP 6(a)(1)(B)",
+    )
+    deadline = _last_day(court, trail, "The anniversary", last, "after", frozenset(inaccessible))
+    trail.add(f"Deadline: {_fmt(deadline)}")
+    return CourtDeadline(
+        deadline=deadline,
+        explanation=trail.sentences,
+        rule_citations=trail.citations,
+        jurisdiction=jurisdiction,
+        period_end=deadline,
+    )
+
+
+@dataclass(frozen=True)
+class CourtHoursDeadline:
+    """When a period stated in hours ends (FRCP 6(a)(2)), with the reasoning."""
+
+    ends_at: datetime
+    explanation: list[str]
+    rule_citations: list[str]
+    jurisdiction: str
+
+
+def compute_court_hours(
+    start: datetime,
+    hours: int,
+    jurisdiction: str,
+    court_timezone: str,
+    *,
+    declared_holidays: Mapping[date, str] | None = None,
+    inaccessible: frozenset[date] = frozenset(),
+) -> CourtHoursDeadline:
+    """FRCP 6(a)(2): begin counting immediately on the event, count every hour (nights, weekends
+    and holidays included: elapsed hours, so a DST change does not add or drop one), and if the
+    period would end on a Saturday, Sunday or legal holiday, run to the same time on the next day
+    that is not one. A clerk's office inaccessible on that day extends it to the same time on the
+    first accessible such day (6(a)(3)(B), read per day: the caller names inaccessible days).
+    """
+    if start.tzinfo is None:
+        raise ValueError("start needs a UTC offset")
+    if hours < 1:
+        raise ValueError(f"an hour period must be at least 1 hour, got {hours}")
+    zone = ZoneInfo(court_timezone)
+    court = _CourtCalendar(_state_of(jurisdiction), "after", declared_holidays or {})
+    trail = _Trail()
+    begun = start.astimezone(zone)
+    trail.add(
+        f"Counting begins immediately at the event, {begun.isoformat()} (FRCP 6(a)(2)(A))",
+        "FRCP 6(a)(2)(A)",
+    )
+    ends = (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(zone)
+    trail.add(
+        f"Counted {hours} hour{'s' if hours != 1 else ''}, every hour including intermediate "
+        f"Saturdays, Sundays and legal holidays: {ends.isoformat()} (FRCP 6(a)(2)(B))",
+        "FRCP 6(a)(2)(B)",
+    )
+    day = ends.date()
+    landed = day
+    while (reason := court.closed_reason(landed)) is not None or landed in inaccessible:
+        citations = ["FRCP 6(a)(2)(C)"] if reason is not None else ["FRCP 6(a)(3)(B)"]
+        if reason is not None and reason[1] is not None:
+            citations.append(reason[1])
+        why = reason[0] if reason is not None else "a day the clerk's office is inaccessible"
+        trail.add(
+            f"{_fmt(landed)} is {why}: the period runs to the same time on the next day "
+            f"({', '.join(citations)})",
+            *citations,
+        )
+        landed += timedelta(days=1)
+    if landed != day:
+        wall = datetime.combine(landed, ends.time().replace(tzinfo=None))
+        ends = wall.replace(tzinfo=zone)
+    trail.add(f"Period ends: {ends.isoformat()}")
+    return CourtHoursDeadline(
+        ends_at=ends,
+        explanation=trail.sentences,
+        rule_citations=trail.citations,
+        jurisdiction=jurisdiction,
     )
 
 
