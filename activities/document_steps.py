@@ -10,6 +10,7 @@ later scan does not read and OCR the same pages again.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import tempfile
 import uuid
@@ -21,10 +22,16 @@ from typing import Any
 
 from temporalio import activity
 
+from activities.automated_steps import exhibit_stamp as stamp_from_form
+from activities.automated_steps import invoice_generate as invoice_from_form
 from activities.automated_steps import minor_names
 from activities.automated_steps import redaction_scan as scan_form_fields
+from documents.bates import stamp_set
 from documents.content_types import ContentType
+from documents.exhibits import Exhibit, compile_bundle
+from documents.sniff import identify
 from documents.text import PageText, extract_text
+from domain.documents import DocumentKind
 from domain.messages import AutomatedStepInput, AutomatedStepResult
 from domain.redaction import scan_text
 from store.db import SessionFactory
@@ -34,6 +41,7 @@ from store.repositories import documents
 from store.repositories.documents import NewVersion
 
 _TEXT = "text"
+PDF = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -168,3 +176,144 @@ class DocumentSteps:
             outcome="flagged",
             detail={"findings": findings[:50], "count": len(findings), "where": where[:20]},
         )
+
+    @activity.defn(name="exhibit_stamp")
+    async def exhibit_stamp(self, step: AutomatedStepInput) -> AutomatedStepResult:
+        """Exhibit labels: one bundle PDF (index, a slip sheet per exhibit, the exhibits) as a new
+        document. Bates: each named PDF stamped on every page, numbered on across the set, each
+        stamped copy a new document. Without named documents, the form-only step answers."""
+        named = [n for n in await self.named(step) if n.version.content_type == PDF]
+        if not named:
+            return stamp_from_form(step)
+        with tempfile.TemporaryDirectory(prefix="docketflow-stamp-") as scratch:
+            sources = []
+            for number, item in enumerate(named):
+                path = Path(scratch) / f"in-{number}.pdf"
+                await self._vault.open_to_file(item.version.address, path)
+                sources.append(path)
+            if step.params.get("mode") == "exhibit_labels":
+                return await self._bundle(step, named, sources, Path(scratch))
+            return await self._bates(step, named, sources, Path(scratch))
+
+    async def _bundle(
+        self,
+        step: AutomatedStepInput,
+        named: list[NamedDocument],
+        sources: list[Path],
+        scratch: Path,
+    ) -> AutomatedStepResult:
+        described = _exhibit_rows(step.outputs)
+        exhibits = []
+        for item, source in zip(named, sources, strict=True):
+            row = described.get(str(item.document.id), {})
+            title = str(row.get("description") or item.document.title)
+            label = row.get("label")
+            exhibits.append(Exhibit(source=source, title=title, label=_short_label(label)))
+        output = scratch / "bundle.pdf"
+        index = await asyncio.to_thread(compile_bundle, exhibits, output)
+        document_id = await self._produce_file(
+            step, output, "exhibit-bundle.pdf", "Exhibit bundle", DocumentKind.EXHIBIT_BUNDLE
+        )
+        return AutomatedStepResult(
+            outcome="stamped",
+            detail={
+                "mode": "exhibit_labels",
+                "bundle_document_id": str(document_id),
+                "index": [e.model_dump() for e in index],
+            },
+        )
+
+    async def _bates(
+        self,
+        step: AutomatedStepInput,
+        named: list[NamedDocument],
+        sources: list[Path],
+        scratch: Path,
+    ) -> AutomatedStepResult:
+        prefix = str(step.params.get("prefix", "DF"))
+        start = int(step.params.get("start", 1))
+        jobs = [(source, scratch / f"stamped-{n}.pdf") for n, source in enumerate(sources)]
+        ranges = await asyncio.to_thread(stamp_set, jobs, prefix=prefix, start=start)
+        produced = []
+        for item, stamped in zip(named, ranges, strict=True):
+            document_id = await self._produce_file(
+                step,
+                stamped.output,
+                f"{stamped.first}-{stamped.last}.pdf",
+                f"{item.document.title} ({stamped.first} to {stamped.last})",
+                DocumentKind.STAMPED,
+            )
+            produced.append(
+                {"document_id": str(document_id), "first": stamped.first, "last": stamped.last}
+            )
+        return AutomatedStepResult(
+            outcome="stamped",
+            detail={
+                "mode": "bates",
+                "first": ranges[0].first,
+                "last": ranges[-1].last,
+                "documents": produced,
+            },
+        )
+
+    @activity.defn(name="invoice_generate")
+    async def invoice_generate(self, step: AutomatedStepInput) -> AutomatedStepResult:
+        """The LEDES 1998B file (domain.ledes via the form step), kept as a document of the
+        engagement instead of text in the timeline."""
+        result = invoice_from_form(step)
+        text = result.detail.pop("file", None)
+        if not isinstance(text, str):
+            return result
+        with tempfile.TemporaryDirectory(prefix="docketflow-ledes-") as scratch:
+            path = Path(scratch) / "invoice.txt"
+            await asyncio.to_thread(path.write_text, text, "utf-8")
+            number = str(
+                result.detail.get("invoice_number") or step.inputs.get("invoice_number") or ""
+            )
+            filename = f"LEDES1998B-{number or 'invoice'}.txt"
+            document_id = await self._produce_file(
+                step, path, filename, f"LEDES 1998B invoice {number}".strip(), DocumentKind.INVOICE
+            )
+        result.detail["document_id"] = str(document_id)
+        return result
+
+    async def _produce_file(
+        self, step: AutomatedStepInput, path: Path, filename: str, title: str, kind: str
+    ) -> uuid.UUID:
+        identified = await asyncio.to_thread(identify, path, filename)
+        digest = await asyncio.to_thread(_sha256, path)
+        return await self.produce(
+            step,
+            path=path,
+            filename=filename,
+            title=title,
+            kind=kind,
+            content_type=str(identified.content_type),
+            sha256=digest,
+            pages=identified.pages,
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while piece := handle.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _exhibit_rows(outputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The assembling step's rows (label, description) by the document each names."""
+    rows: dict[str, dict[str, Any]] = {}
+    for output in outputs.values():
+        for row in output.get("exhibits", []) if isinstance(output, dict) else []:
+            if isinstance(row, dict) and isinstance(row.get("document"), str):
+                rows[row["document"]] = row
+    return rows
+
+
+def _short_label(label: object) -> str | None:
+    # "Exhibit A" -> "A": the slip sheet prints "EXHIBIT" itself.
+    if not isinstance(label, str) or not label.strip():
+        return None
+    return label.strip().removeprefix("Exhibit ").removeprefix("EXHIBIT ")[:12]

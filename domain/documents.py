@@ -30,27 +30,17 @@ class DocumentKind(StrEnum):
     OTHER = "other"
 
 
-def document_fields(schema: Mapping[str, Any] | None) -> list[tuple[str, bool]]:
-    """Top-level output properties that name documents: (name, is a list of documents)."""
-    found: list[tuple[str, bool]] = []
-    for name, prop in ((schema or {}).get("properties") or {}).items():
-        if not isinstance(prop, Mapping):
-            continue
-        if prop.get("format") == DOCUMENT_FORMAT:
-            found.append((name, False))
-        elif (
-            prop.get("type") == "array"
-            and (prop.get("items") or {}).get("format") == DOCUMENT_FORMAT
-        ):
-            found.append((name, True))
-    return found
-
-
-def named_documents(schema: Mapping[str, Any] | None, output: Mapping[str, Any]) -> Iterator[str]:
-    """Every document id a task output names through the schema's document fields."""
-    for name, many in document_fields(schema):
-        value = output.get(name)
-        if many and isinstance(value, list):
-            yield from (v for v in value if isinstance(v, str))
-        elif not many and isinstance(value, str):
-            yield value
+def named_documents(schema: Mapping[str, Any] | None, value: Any) -> Iterator[str]:
+    """Every document id `value` holds where `schema` says `format: document`, at any depth
+    (a top-level field, a list of them, or a field of each item of a list of objects)."""
+    if not isinstance(schema, Mapping):
+        return
+    if schema.get("format") == DOCUMENT_FORMAT and isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for name, prop in (schema.get("properties") or {}).items():
+            if name in value:
+                yield from named_documents(prop, value[name])
+    elif isinstance(value, list):
+        for item in value:
+            yield from named_documents(schema.get("items"), item)

@@ -81,7 +81,11 @@ def build_worker(
             *sla_clocks.all(),
             efiling.efile_submit,
             document_steps.redaction_scan,
-            *automated_step_activities(replaced={"redaction_scan", "efile_submit"}),
+            document_steps.exhibit_stamp,
+            document_steps.invoice_generate,
+            *automated_step_activities(
+                replaced={"redaction_scan", "efile_submit", "exhibit_stamp", "invoice_generate"}
+            ),
             LeaseActivities(sessions).expire_leases,
             alerts.deliver_notifications,
             starts.reconcile_engagement_starts,

@@ -105,7 +105,21 @@ async def test_the_billing_template_generates_the_ledes_file(stack: Stack) -> No
 
     generated = await _invoice_step(stack, engagement_id, 2)
     assert generated["outcome"] == "generated"
-    rows = parse_ledes(generated["file"])
+    # The file is a document of the engagement (made by the step), not text in the timeline.
+    assert "file" not in generated
+    invoice = (
+        await stack.call("GET", f"/documents/{generated['document_id']}", "paula", 200)
+    ).json()
+    assert (invoice["kind"], invoice["content_type"], invoice["created_by"]) == (
+        "invoice",
+        "text/plain",
+        None,
+    )
+    content = await stack.call(
+        "GET", f"/documents/{generated['document_id']}/content", "paula", 200
+    )
+    assert content.headers["content-disposition"].startswith("attachment;")
+    rows = parse_ledes(content.text)
     assert [(r["EXP/FEE/INV_ADJ_TYPE"], r["LINE_ITEM_TOTAL"]) for r in rows] == [
         ("F", Decimal("142.50")),
         ("E", Decimal("12.00")),

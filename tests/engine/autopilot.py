@@ -12,7 +12,6 @@ import asyncio
 from datetime import date
 from typing import Any
 
-from domain.documents import document_fields
 from domain.templates import END, FAIL
 from tests.harness import Stack
 
@@ -31,6 +30,19 @@ FIELD_HINTS = {
     "court": "NDCA",
     "email": "clerk@example.com",
 }
+
+
+DOCUMENT = "<document>"
+
+
+def _with_documents(value: Any, document_id: str) -> Any:
+    if value == DOCUMENT:
+        return document_id
+    if isinstance(value, dict):
+        return {k: _with_documents(v, document_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_documents(v, document_id) for v in value]
+    return value
 
 
 def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any:
@@ -65,6 +77,8 @@ def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any
     if kind == "boolean":
         return True
     fmt = schema.get("format")
+    if fmt == "document":
+        return DOCUMENT  # replaced by the id of a real upload before completing
     if fmt == "date":
         return date(2026, 1, 15).isoformat()
     if fmt == "date-time":
@@ -182,10 +196,10 @@ class Autopilot:
                     continue
             outcome = self.forward(detail["step_id"], detail["allowed_outcomes"])
             output = example(detail["output_schema"] or {"type": "object"})
-            for field, many in document_fields(detail["output_schema"]):
+            if DOCUMENT in str(output):
                 # A document field names a real file of the engagement: upload one first.
                 uploaded = await self.stack.draft_output(detail["engagement_id"], person)
-                output[field] = [uploaded["document"]] if many else uploaded["document"]
+                output = _with_documents(output, uploaded["document"])
             body: dict[str, Any] = {
                 "outcome": outcome,
                 "output": output,
