@@ -1,6 +1,6 @@
 """Task rows: queue claims, leases, releases, assignment, comments and completion.
 
-Claims never touch Temporal. claim-next probes the partial index `ix_tasks_open_queue_order` (open
+Claims never touch Temporal. claim-next probes the partial index `ix_tasks_open_queue_urgency` (open
 rows only, in serving order) once per queue with `LATERAL … LIMIT 1 FOR UPDATE SKIP LOCKED`, so its
 cost grows neither with the history in the table nor with the number of open tasks, and two clerks
 never get the same row.
