@@ -24,6 +24,7 @@ from api.routes import (
     health,
     notifications,
     queues,
+    task_drafts,
     task_management,
     tasks,
     templates,
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     for module in (queues, clerks, task_management):  # issue 4: queues, workload, manager tools
         api.include_router(module.router)
+    api.include_router(task_drafts.router)  # issue 15: the console's form drafts
     app.include_router(api)
     app.include_router(health.router)
     console.install(app)  # the web console at `/` and its static assets

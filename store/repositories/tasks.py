@@ -180,15 +180,6 @@ async def insert_task(session: AsyncSession, values: dict[str, Any]) -> bool:
     return result.scalar_one_or_none() is not None
 
 
-async def start_lease(session: AsyncSession, task_id: uuid.UUID) -> None:
-    """A task created already assigned (rework to its drafter) starts its lease now."""
-    await session.execute(
-        update(Task)
-        .where(Task.id == task_id)
-        .values(claimed_at=func.now(), lease_expires_at=text(_LEASE))
-    )
-
-
 async def get(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
     query = select(Task).where(Task.id == task_id, scope.filter(Task.firm_id))
     return (
