@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from axe_playwright_python.async_playwright import Axe
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, Page, async_playwright
 
 from api.app import create_app

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from store.db import make_engine, make_session_factory
 from store.repositories import tasks
@@ -29,7 +29,7 @@ async def _sweep(stack: Stack) -> list[str]:
     return [str(r.task_id) for r in returned]
 
 
-def notice(page: Page) -> object:
+def notice(page: Page) -> Locator:
     return page.locator("p.notice")
 
 
@@ -256,7 +256,7 @@ async def test_a_partner_sees_open_breaches_and_approves_from_the_dashboard(
     await expect(card).to_contain_text("Motion to compel discovery")
     await expect(card).to_contain_text("HM-2024-0113")
     await expect(card).to_contain_text("Caption and format fine.")
-    await expect(card).to_contain_text(GOOD_DRAFT["document_title"])
+    await expect(card).to_contain_text(str(GOOD_DRAFT["document_title"]))
     assert "Birch Stone" not in await page.content()
     await accessible(page)
     await screenshot(page, "partner.png", tmp_path)
