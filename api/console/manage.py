@@ -124,12 +124,13 @@ async def _rows(api: ApiClient, view: dict[str, str]) -> list[dict[str, Any]]:
             status=one,
             firm_id=view["firm_id"] or None,
             queue=view["queue"] or None,
-            sla_state=sla_state,
             assignee=view["assignee"] or None,
             sort=SORTS[view["sort"]],
             limit=QUEUE_PAGE,
         )
         rows += page["items"]
+    if sla_state:  # the state as of now (the API's filter reads the stored clock state)
+        rows = [r for r in rows if r["sla_state"] == sla_state]
     if view["priority"]:
         rows = [r for r in rows if r["priority"] == view["priority"]]
     rows = _due_filter(rows, view["due"])

@@ -203,7 +203,7 @@ async def test_a_manager_filters_reassigns_bulk_prioritises_and_holds(
     await page.goto("/console/queue")
     for task in (one, two):
         await page.locator(f"#pick-{task['id']}").check()
-    await page.get_by_label("Priority", exact=True).select_option("urgent")
+    await page.get_by_label("New priority").select_option("urgent")
     await page.get_by_role("button", name="Check first (dry run)").click()
     await expect(page.locator("#dry-run tbody tr")).to_have_count(2)
     await accessible(page)

@@ -10,16 +10,23 @@ document.addEventListener("submit", function (event) {
   }
   form.dataset.submitted = "1";
   form.setAttribute("aria-busy", "true");
-  if (form.dataset.busy) { button.textContent = form.dataset.busy; }
-  button.disabled = true;
+  // A disabled button's name=value is not sent: keep the clicked one's (Approve / Request changes).
+  var submitter = event.submitter;
+  if (submitter && submitter.name) {
+    var keep = document.createElement("input");
+    keep.type = "hidden"; keep.name = submitter.name; keep.value = submitter.value;
+    form.appendChild(keep);
+  }
+  var shown = submitter || button;
+  if (form.dataset.busy) { shown.textContent = form.dataset.busy; }
+  form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
 });
 window.addEventListener("pageshow", function () {
   // Coming back with the browser's Back button: forms are usable again.
   document.querySelectorAll("form[data-submitted]").forEach(function (form) {
     delete form.dataset.submitted;
     form.removeAttribute("aria-busy");
-    var button = form.querySelector("button[type=submit]");
-    if (button) { button.disabled = false; }
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
   });
 });
 document.addEventListener("click", function (event) {
