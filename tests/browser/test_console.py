@@ -114,9 +114,9 @@ async def test_a_clerk_claims_sees_the_context_and_completes_then_reworks(
 async def test_a_lease_stays_alive_while_the_page_is_open(
     stack: Stack, server: str, browser: Browser
 ) -> None:
-    await stack.call("PATCH", "/queues/drafting", "maria", 200, json={"lease_minutes": 1})
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm_a"])
     task = await stack.wait_for_task(engagement_id, "draft", "carlos")
+    await stack.call("PATCH", "/queues/drafting", "maria", 200, json={"lease_minutes": 1})
     page = await sign_in(browser, server, "carlos")
     await page.get_by_role("button", name="Claim next task").click()
     await expect(page.locator("#lease")).to_contain_text("renewed")
