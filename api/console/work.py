@@ -193,8 +193,6 @@ async def send_back(request: Request, task_id: uuid.UUID) -> Response:
             api,
             task_id,
             error="Say why you send it back: the reason is required.",
-            errors={"": "reason"},
-            form={},
             status_code=422,
         )
     await api.post(f"/tasks/{task_id}/comments", {"body": f"Sent back: {reason}"})

@@ -271,3 +271,35 @@ async def test_a_partner_sees_open_breaches_and_approves_from_the_dashboard(
     await page.goto(f"/console/firm?firm_id={firm_b}")
     await expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     assert "Birch Stone" not in await page.content()
+
+
+async def test_a_manager_starts_an_engagement_from_its_template_and_every_page_is_accessible(
+    stack: Stack, server: str, browser: Browser
+) -> None:
+    page = await sign_in(browser, server, "maria")
+    await page.get_by_role("navigation").get_by_role("link", name="New engagement").click()
+    await page.get_by_label("Service line").select_option("draft-qc-efile")
+    await page.get_by_role("button", name="Choose").click()
+    await accessible(page)
+    await page.get_by_label("Title").fill("Motion in limine")
+    await page.get_by_label("Matter reference").fill("HM-2024-0301")
+    await page.get_by_label("Court").fill("NDCA")
+    await page.get_by_label("Case number").fill("3:24-cv-07788")
+    await page.get_by_label("Document type").select_option("motion")
+    await page.get_by_label("Filing deadline").fill("2027-01-19")
+    await page.get_by_role("button", name="Start engagement").click()
+    await expect(notice(page)).to_contain_text("Engagement started")
+    await expect(page.get_by_role("heading", name="Motion in limine")).to_be_visible()
+    await expect(page.locator("main")).to_contain_text("Drafting, QC and court e-filing")
+    await accessible(page)
+    created = (await stack.call("GET", "/engagements", "maria", 200)).json()["items"]
+    assert [e["matter_ref"] for e in created] == ["HM-2024-0301"]
+    assert created[0]["title"] == "Motion in limine"
+    for path in ("/console/engagements", "/console/alerts", "/console/queue"):
+        await page.goto(path)
+        await accessible(page)
+    # A clerk's 403 page keeps the clerk's own navigation, and passes too.
+    clerk = await sign_in(browser, server, "carlos")
+    await clerk.goto("/console/queue")
+    await expect(clerk.get_by_role("heading", name="Not allowed")).to_be_visible()
+    await accessible(clerk)
