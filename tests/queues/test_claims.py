@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from datetime import timedelta
 
 from domain.enums import Role
+from store.repositories import tasks
 from tests.queues.conftest import Queues
 
 
@@ -174,3 +176,26 @@ async def test_every_claim_next_writes_one_chained_audit_entry_with_its_generati
         "OR (p.id IS NULL AND a.prev_hash <> repeat('0', 64))"
     )
     assert broken == []
+
+
+async def test_claim_next_reads_the_urgency_index_in_order(q: Queues) -> None:
+    """The serving order is an index probe per queue, not a sort of every open task."""
+    await q.add_task(due_in=timedelta(hours=1))
+    await q.sql(
+        "INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue,"
+        " priority, status, outcomes, due_at, warn_at)"
+        " SELECT gen_random_uuid(), :e, :f, 'bulk-' || n, 1, 'human', 'Bulk', 'drafting', n % 4,"
+        " 'open', ARRAY['done'], now() + n * interval '1 minute', now() + n * interval '30 seconds'"
+        " FROM generate_series(1, 5000) AS n",
+        e=q.engagement_id,
+        f=q.firm_id,
+    )
+    await q.sql("ANALYZE tasks")
+    params = tasks._claim_params(
+        tasks.Claimant(user_id=uuid.UUID(q.stack.user_ids["dana"]), skills=["drafting"]), None
+    )
+    plan = "\n".join(
+        str(r[0]) for r in await q.sql("EXPLAIN " + tasks._CLAIM_LOCKING.text, **params)
+    )
+    assert "ix_tasks_open_queue_urgency" in plan, plan
+    assert "Sort" not in plan.split("LockRows")[-1], plan  # no sort inside the per-queue probe
