@@ -83,8 +83,9 @@ class ReadModelActivities:
                     "escalated": params.escalated,
                 },
             )
-            if assigned and created:
-                await tasks.start_lease(session, task_id)
+            # A task created already assigned (rework to its drafter, a re-approval to its
+            # partner) starts with no lease: the sweeper returns only lapsed leases, so it stays
+            # with them until they open it; the console's heartbeat then starts the lease.
             await engagements.set_current_step(session, engagement_id, params.step_id)
             await engagements.add_event(
                 session,

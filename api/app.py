@@ -27,6 +27,7 @@ from api.routes import (
     notifications,
     queues,
     redaction,
+    task_drafts,
     task_management,
     tasks,
     templates,
@@ -111,6 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     for module in (redaction, billing):  # issue 12: legal outputs
         api.include_router(module.router)
+    api.include_router(task_drafts.router)  # issue 15: the console's form drafts
     app.include_router(api)
     app.include_router(health.router)
     console.install(app)  # the web console at `/` and its static assets

@@ -161,7 +161,7 @@ class Task(Base):
         UniqueConstraint(
             "engagement_id", "step_id", "item", "visit", name="uq_tasks_engagement_step_item_visit"
         ),
-        # claim-next probes this partial index once per queue: open rows only, in serving order.
+        # By priority, open rows only: GET /tasks's `queue` sort (claim-next reads the urgency one).
         Index(
             "ix_tasks_open_queue_order",
             "queue",
@@ -228,6 +228,9 @@ class Task(Base):
     sla_state: Mapped[str | None] = mapped_column(String(16))
     escalated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    # Who last sent the task back to its queue: claim-next does not hand it straight back to
+    # them (migration 0019_console); the next claim or assignment clears it.
+    released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AuditEntry(Base):
@@ -288,6 +291,20 @@ class TaskComment(Base):
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+
+
+class TaskDraft(Base):
+    """The form a user is typing on a task, kept server side until the task is completed."""
+
+    __tablename__ = "task_drafts"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"))
+    fields: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    saved_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 
 class CalendarFeedToken(Base):
@@ -369,6 +386,14 @@ Index(
     Task.queue,
     postgresql_include=["status", "due_at", "created_at"],
     postgresql_where=text("status IN ('open', 'claimed')"),
+)
+Index(
+    "ix_tasks_open_queue_urgency",  # migration 0019_console: claim-next's serving order
+    Task.queue,
+    func.coalesce(Task.warn_at, Task.due_at),
+    Task.priority,
+    Task.created_at,
+    postgresql_where=text("status = 'open'"),
 )
 Index(
     "ix_engagements_unconfirmed",  # migration 0013b_engagement_starts: the start reconciler

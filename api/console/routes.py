@@ -1,120 +1,68 @@
-"""The web console: login, then one home per role (clerk: my work; manager: the floor; partner:
-the firm's SLA dashboard). Pages are server-rendered; forms post back here (PRG: post, then
-redirect), and each action is one call to the JSON API as the signed-in user (see session.py).
+"""The web console: login, then one home per role (clerk: my work; manager: the floor and the
+queue; partner: approvals and the firm's SLA dashboard). Pages are server-rendered; forms post
+back here (PRG: post, then redirect), and each action is one call to the JSON API as the
+signed-in user (see session.py). The pages live in work.py (the clerk's loop), manage.py (the
+manager's) and here (sign-in, engagements, the partner's dashboard, alerts, wiring).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from api.console import charts
-from api.console.forms import FormInputError, fields_for, output_from_form
+from api.console import charts, documents, manage, work
+from api.console.pages import (
+    HERE,
+    HOME_BY_ROLE,
+    PREFIX,
+    firms_by_id,
+    optional,
+    read_form,
+    redirect,
+    render,
+    require_role,
+    router,
+    who,
+    zones_of,
+)
 from api.console.session import (
-    CSRF_FIELD,
     ApiClient,
     ConsoleApiError,
     CsrfError,
     LoginRequiredError,
-    check_csrf,
-    csrf_token,
     end_session,
-    remember_csrf,
     start_session,
 )
 
-HERE = Path(__file__).parent
-PREFIX = "/console"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+__all__ = [
+    "documents",
+    "install",
+    "manage",
+    "work",
+]  # the page modules register their routes on import
 
-# Notices after a redirect are codes, never free text from the URL (no content injection).
-NOTICES = {
-    "claimed": "Task claimed: it is yours until you complete or release it.",
-    "nothing": "Nothing is eligible for you right now. Check back soon.",
-    "completed": "Task completed. Thank you!",
-    "pending": "Completion sent; the engine has not confirmed it yet. Refresh in a moment.",
-    "released": "Task sent back to its queue.",
-    "assigned": "Task reassigned.",
-    "priority": "Priority raised.",
-    "calendar": "Calendar link created: subscribe to it from Outlook or Google Calendar.",
-    "revoked": "Calendar links revoked.",
-    "signed-out": "You are signed out.",
+# Timeline entries in words (the engagement page): raw codes only for types not listed.
+EVENT_WORDS = {
+    "engagement.started": "Engagement started",
+    "engagement.completed": "Engagement completed",
+    "engagement.cancelled": "Engagement cancelled",
+    "engagement.on_hold": "Put on hold",
+    "engagement.held": "Put on hold",
+    "engagement.resumed": "Resumed",
+    "engagement.stuck": "A step failed",
+    "task.created": "Task created",
+    "task.escalated": "Task escalated",
+    "task.completed": "Task completed",
+    "step.completed": "Automated step finished",
+    "sla.warning": "SLA warning",
+    "sla.breached": "SLA breached",
+    "sla.escalated": "SLA escalation",
 }
-HOME_BY_ROLE = {"clerk": "work", "manager": "floor", "admin": "floor", "partner": "firm"}
-PRIORITIES = ["urgent", "high", "normal", "low"]
-
-
-def _fmt_age(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
-
-
-def _fmt_when(value: str | None) -> str:
-    if not value:
-        return "—"
-    moment = datetime.fromisoformat(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _fmt_clock(value: str | None) -> str:
-    """Time left (or overdue) until a due time, for the SLA clock."""
-    if not value:
-        return "no due time"
-    left = (datetime.fromisoformat(value) - datetime.now(UTC)).total_seconds()
-    return f"{_fmt_age(left)} left" if left >= 0 else f"overdue by {_fmt_age(-left)}"
-
-
-templates.env.filters["age"] = _fmt_age
-templates.env.filters["when"] = _fmt_when
-templates.env.filters["clock"] = _fmt_clock
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    base = {
-        "csrf": csrf_token(request),
-        "csrf_field": CSRF_FIELD,
-        "notice": NOTICES.get(request.query_params.get("notice", "")),
-        "prefix": PREFIX,
-    }
-    response = templates.TemplateResponse(
-        request, name, {**base, **context}, status_code=status_code
-    )
-    remember_csrf(request, response)
-    return response
-
-
-def redirect(path: str, notice: str | None = None) -> RedirectResponse:
-    target = f"{PREFIX}{path}"
-    if notice:
-        target += ("&" if "?" in target else "?") + f"notice={notice}"
-    return RedirectResponse(target, status_code=303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get(CSRF_FIELD))
-    return values
-
-
-async def _me(api: ApiClient) -> dict[str, Any]:
-    me: dict[str, Any] = await api.get("/me")
-    return me
 
 
 # ----------------------------------------------------------------------------- login / home
@@ -127,7 +75,7 @@ async def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     username = form.get("username", "").strip()
     api = ApiClient(request)
     response = await api.raw(
@@ -157,7 +105,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    await _form(request)
+    await read_form(request)
     response = redirect("/login", "signed-out")
     end_session(response)
     return response
@@ -165,183 +113,32 @@ async def logout(request: Request) -> Response:
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    me = await _me(ApiClient(request))
+    me = await who(ApiClient(request))
     return redirect(f"/{HOME_BY_ROLE.get(me['role'], 'work')}")
 
 
-# ----------------------------------------------------------------------------- clerk
+# ----------------------------------------------------------------------------- alerts
 
 
-@router.get("/work", response_class=HTMLResponse)
-async def my_work(request: Request) -> HTMLResponse:
+async def alerts_for(api: ApiClient, me: dict[str, Any], limit: int = 8) -> list[dict[str, Any]]:
+    """The newest in-app alerts (GET /notifications) for roles that receive them."""
+    if me["role"] not in ("manager", "admin", "partner"):
+        return []
+    rows: list[dict[str, Any]] = await optional(api, "/notifications", limit=500) or []
+    return list(reversed(rows[-limit:]))
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts_page(request: Request) -> HTMLResponse:
     api = ApiClient(request)
-    me = await _me(api)
-    mine = await api.get("/tasks", assignee="me", status="claimed", limit=100)
-    queues = await api.get("/dashboard/queues")
+    me = await who(api)
+    require_role(me, "manager", "admin", "partner")
+    firms = await firms_by_id(api)
     return render(
         request,
-        "work.html",
-        {"me": me, "tasks": mine["items"], "queues": queues["queues"]},
+        "alerts.html",
+        {"me": me, "alerts": await alerts_for(api, me, 100), "zones": zones_of(firms)},
     )
-
-
-@router.post("/work/claim-next")
-async def claim_next(request: Request) -> Response:
-    await _form(request)
-    task = await ApiClient(request).post("/tasks/claim-next")
-    if task is None:
-        return redirect("/work", "nothing")
-    return redirect(f"/tasks/{task['id']}", "claimed")
-
-
-async def _task_page(
-    request: Request,
-    api: ApiClient,
-    task_id: uuid.UUID,
-    *,
-    error: str | None = None,
-    values: dict[str, Any] | None = None,
-    form: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    me = await _me(api)
-    task = await api.get(f"/tasks/{task_id}")
-    holding = task["status"] == "claimed" and task["assignee_id"] == me["id"]
-    return render(
-        request,
-        "task.html",
-        {
-            "me": me,
-            "task": task,
-            "holding": holding,
-            "fields": fields_for(task["output_schema"], values or task.get("output")),
-            "error": error,
-            "form": form or {},
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/tasks/{task_id}", response_class=HTMLResponse)
-async def task_page(request: Request, task_id: uuid.UUID) -> HTMLResponse:
-    return await _task_page(request, ApiClient(request), task_id)
-
-
-@router.post("/tasks/{task_id}/claim")
-async def claim(request: Request, task_id: uuid.UUID) -> Response:
-    await _form(request)
-    await ApiClient(request).post(f"/tasks/{task_id}/claim")
-    return redirect(f"/tasks/{task_id}", "claimed")
-
-
-@router.post("/tasks/{task_id}/complete", response_model=None)
-async def complete(request: Request, task_id: uuid.UUID) -> Response:
-    form = await _form(request)
-    api = ApiClient(request)
-    task = await api.get(f"/tasks/{task_id}")
-    note = form.get("note", "").strip() or None
-    try:
-        output = output_from_form(task["output_schema"], form)
-    except FormInputError as error:
-        return await _task_page(request, api, task_id, error=str(error), form=form, status_code=422)
-    try:
-        answer = await api.post(
-            f"/tasks/{task_id}/complete",
-            {
-                "outcome": form.get("outcome", ""),
-                "output": output,
-                "note": note,
-                "generation": task["generation"],
-            },
-        )
-    except ConsoleApiError as error:
-        if error.status >= 500:
-            raise
-        return await _task_page(
-            request,
-            api,
-            task_id,
-            error=error.detail,
-            values=output,
-            form=form,
-            status_code=error.status,
-        )
-    if isinstance(answer, dict) and answer.get("status") == "pending":
-        return redirect("/work", "pending")
-    return redirect("/work", "completed")
-
-
-@router.post("/tasks/{task_id}/release", response_model=None)
-async def send_back(request: Request, task_id: uuid.UUID) -> Response:
-    form = await _form(request)
-    api = ApiClient(request)
-    reason = form.get("reason", "").strip()
-    if not reason:
-        return await _task_page(
-            request,
-            api,
-            task_id,
-            error="Say why you send it back (the reason is required).",
-            form=form,
-            status_code=422,
-        )
-    await api.post(f"/tasks/{task_id}/comments", {"body": f"Sent back: {reason}"})
-    await api.post(f"/tasks/{task_id}/release")
-    return redirect("/work", "released")
-
-
-# ----------------------------------------------------------------------------- manager
-
-
-@router.get("/floor", response_class=HTMLResponse)
-async def floor(request: Request, firm_id: str | None = None) -> HTMLResponse:
-    api = ApiClient(request)
-    me = await _me(api)
-    firm = firm_id or None
-    queues = await api.get("/dashboard/queues", firm_id=firm)
-    attention = await api.get("/dashboard/attention", firm_id=firm, limit=100)
-    firms = await api.get("/firms")
-    return render(
-        request,
-        "floor.html",
-        {
-            "me": me,
-            "queues": queues,
-            "attention": attention,
-            "firms": firms,
-            "firm_id": firm or "",
-            "priorities": PRIORITIES,
-        },
-    )
-
-
-@router.post("/tasks/{task_id}/assign")
-async def reassign(request: Request, task_id: uuid.UUID) -> Response:
-    form = await _form(request)
-    assignee = form.get("assignee", "").strip()
-    if not assignee:
-        raise ConsoleApiError(422, "Name the clerk to give the task to.")
-    await ApiClient(request).post(
-        f"/tasks/{task_id}/assign",
-        {"assignee": assignee, "reason": form.get("reason") or "reassigned from the console"},
-    )
-    return redirect(_back(form, "/floor"), "assigned")
-
-
-@router.post("/tasks/{task_id}/priority")
-async def raise_priority(request: Request, task_id: uuid.UUID) -> Response:
-    form = await _form(request)
-    await ApiClient(request).post(
-        f"/tasks/{task_id}/priority",
-        {"priority": form.get("priority", "high"), "reason": "raised from the console"},
-    )
-    return redirect(_back(form, "/floor"), "priority")
-
-
-def _back(form: dict[str, str], default: str) -> str:
-    """Where to return after an action: only console paths, never an outside URL."""
-    target = form.get("back", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 # ----------------------------------------------------------------------------- engagements
@@ -350,17 +147,51 @@ def _back(form: dict[str, str], default: str) -> str:
 @router.get("/engagements", response_class=HTMLResponse)
 async def engagements_page(request: Request, status: str | None = None) -> HTMLResponse:
     api = ApiClient(request)
-    me = await _me(api)
+    me = await who(api)
     page = await api.get("/engagements", status=status, limit=100)
-    return render(request, "engagements.html", {"me": me, "page": page, "status": status or ""})
+    firms = await firms_by_id(api)
+    return render(
+        request,
+        "engagements.html",
+        {
+            "me": me,
+            "page": page,
+            "status": status or "",
+            "firms": firms,
+            "zones": zones_of(firms),
+            "lines": await service_lines(api),
+        },
+    )
+
+
+async def service_lines(api: ApiClient) -> dict[str, str]:
+    """Template key → its name ("Drafting, QC and court e-filing"), for people to read."""
+    rows = await optional(api, "/templates") or []
+    return {t["key"]: t["name"] for t in rows}
 
 
 @router.get("/engagements/{engagement_id}", response_class=HTMLResponse)
 async def engagement_page(request: Request, engagement_id: uuid.UUID) -> HTMLResponse:
     api = ApiClient(request)
-    me = await _me(api)
+    me = await who(api)
     engagement = await api.get(f"/engagements/{engagement_id}")
-    return render(request, "engagement.html", {"me": me, "e": engagement})
+    firm = await optional(api, f"/firms/{engagement['firm_id']}")
+    clerks = await optional(api, "/clerks") if me["role"] in ("manager", "admin") else None
+    names = {c["user_id"]: c["username"] for c in clerks or []}
+    names[me["id"]] = f"{me['username']} (you)"
+    return render(
+        request,
+        "engagement.html",
+        {
+            "me": me,
+            "e": engagement,
+            "firm": firm,
+            "tz": (firm or {}).get("timezone"),
+            "names": names,
+            "words": EVENT_WORDS,
+            "lines": await service_lines(api),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- partner
@@ -371,8 +202,9 @@ async def firm_dashboard(
     request: Request, firm_id: str | None = None, days: int = 30
 ) -> HTMLResponse:
     api = ApiClient(request)
-    me = await _me(api)
-    firms = await api.get("/firms")
+    me = await who(api)
+    require_role(me, "manager", "admin", "partner")
+    firms = list((await firms_by_id(api)).values())
     firm = firm_id or me.get("firm_id") or (firms[0]["id"] if firms else None)
     if firm is None:
         return render(request, "firm.html", {"me": me, "firms": [], "firm": None})
@@ -381,38 +213,44 @@ async def firm_dashboard(
     sla = await api.get("/dashboard/sla", firm_id=firm, group_by="template", **window)
     trends = await api.get("/dashboard/trends", firm_id=firm, **window)
     queues = await api.get("/dashboard/queues", firm_id=firm)
-    approvals = [
-        t
-        for t in (await api.get("/tasks", firm_id=firm, status="open", limit=100))["items"]
-        if t["kind"] == "approval"
-    ]
+    approvals = await _approvals(api, firm)
     engagements = await api.get("/engagements", firm_id=firm, limit=20)
+    lines = await service_lines(api)
     trend_chart = charts.attainment_trend(
         [charts.Point(d["day"], d["attainment_pct"]) for d in trends["days"]],
         [d["completed"] for d in trends["days"]],
     )
+    # Breached = completed late in the period plus open work past its due time now: an overdue
+    # task is a breach the firm feels today, long before it is completed.
     breaches_chart = charts.horizontal_bars(
         "Breaches by service line",
-        [charts.Point(g["key"], g["breached"]) for g in sla["groups"]],
+        [
+            charts.Point(lines.get(g["key"], g["key"]), g["breached"] + g["open_breached"])
+            for g in sla["groups"]
+        ],
     )
     aging_chart = charts.horizontal_bars(
         "Backlog by age",
         [charts.Point(a["bucket"], a["open"]) for a in queues["aging"]],
         colour=charts.NEUTRAL,
     )
+    chosen = next((f for f in firms if f["id"] == firm), {"id": firm, "name": firm})
     return render(
         request,
         "firm.html",
         {
             "me": me,
             "firms": firms,
-            "firm": next((f for f in firms if f["id"] == firm), {"id": firm, "name": firm}),
+            "firm": chosen,
+            "tz": chosen.get("timezone"),
             "days": days,
             "sla": sla,
             "trends": trends,
             "queues": queues,
             "approvals": approvals,
             "engagements": engagements["items"],
+            "lines": lines,
+            "alerts": await alerts_for(api, me),
             "trend_chart": trend_chart,
             "breaches_chart": breaches_chart,
             "aging_chart": aging_chart,
@@ -420,20 +258,65 @@ async def firm_dashboard(
     )
 
 
+async def _approvals(api: ApiClient, firm: str) -> list[dict[str, Any]]:
+    """Approvals waiting (open, or held by the caller), each with its engagement and the QC
+    result that came before it, so the partner decides from the dashboard."""
+    found: list[dict[str, Any]] = []
+    for status in ("open", "claimed"):
+        page = await api.get("/tasks", firm_id=firm, status=status, sort="due_at", limit=100)
+        found += [t for t in page["items"] if t["kind"] == "approval"]
+    for approval in found:
+        approval["engagement"] = await optional(api, f"/engagements/{approval['engagement_id']}")
+        siblings = await optional(
+            api, "/tasks", engagement_id=approval["engagement_id"], status="completed", limit=100
+        )
+        done = sorted(
+            (siblings or {}).get("items", []), key=lambda t: t["completed_at"] or "", reverse=True
+        )
+        qc = next((t for t in done if t["queue"] == "qc"), None)
+        approval["qc"] = await optional(api, f"/tasks/{qc['id']}") if qc else None
+        draft = next((t for t in done if t["step_id"] == "draft"), None)
+        approval["draft"] = await optional(api, f"/tasks/{draft['id']}") if draft else None
+    return found
+
+
+@router.post("/approvals/{task_id}")
+async def decide(request: Request, task_id: uuid.UUID) -> Response:
+    """Approve, or request changes with a note, in one action: claim (if open) and complete."""
+    form = await read_form(request)
+    api = ApiClient(request)
+    me = await who(api)
+    require_role(me, "partner")
+    outcome = form.get("outcome", "")
+    note = form.get("note", "").strip()
+    if outcome != "approved" and not note:
+        raise ConsoleApiError(422, "Say what should change: the note goes to the drafter.")
+    task = await api.get(f"/tasks/{task_id}")
+    if task["status"] == "open":
+        task = await api.post(f"/tasks/{task_id}/claim")
+    await api.post(
+        f"/tasks/{task_id}/complete",
+        {"outcome": outcome, "note": note or None, "generation": task["generation"]},
+    )
+    return redirect(
+        f"/firm?firm_id={task['firm_id']}", "approved" if outcome == "approved" else "changes"
+    )
+
+
 @router.post("/firm/calendar-link", response_class=HTMLResponse)
 async def calendar_link(request: Request) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     firm = form.get("firm_id", "")
     minted = await ApiClient(request).post(f"/firms/{firm}/calendar-token")
     # Shown once, on this response only: the URL is a credential, so it is not put in a
     # redirect URL (browser history, logs).
-    me = await _me(ApiClient(request))
+    me = await who(ApiClient(request))
     return render(request, "calendar.html", {"me": me, "minted": minted})
 
 
 @router.post("/firm/calendar-link/revoke")
 async def calendar_revoke(request: Request) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     firm = form.get("firm_id", "")
     await ApiClient(request).call("DELETE", f"/firms/{firm}/calendar-token")
     return redirect(f"/firm?firm_id={firm}", "revoked")
@@ -462,6 +345,15 @@ async def export_csv(request: Request, kind: str) -> Response:
 # ----------------------------------------------------------------------------- wiring
 
 
+async def _navigation(request: Request) -> dict[str, Any] | None:
+    """Who is signed in, so an error page still shows their own navigation."""
+    try:
+        me: dict[str, Any] = await ApiClient(request).get("/me")
+    except (ConsoleApiError, LoginRequiredError):
+        return None
+    return me
+
+
 def install(app: FastAPI) -> None:
     """Mounts the console at `/console` (with `/` redirecting there) and its static files."""
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
@@ -483,6 +375,7 @@ def install(app: FastAPI) -> None:
             request,
             "error.html",
             {
+                "me": await _navigation(request),
                 "status": 403,
                 "detail": "This form expired or came from another site. "
                 "Reload the page and try again.",
@@ -492,10 +385,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ConsoleApiError)
     async def _api_error(request: Request, error: ConsoleApiError) -> Response:
+        me = await _navigation(request) if error.status != 503 else None
         response = render(
             request,
             "error.html",
-            {"status": error.status, "detail": error.detail},
+            {"me": me, "status": error.status, "detail": error.detail},
             status_code=error.status,
         )
         if error.retry_after:

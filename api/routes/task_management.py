@@ -1,4 +1,5 @@
-"""Manager tools on tasks: assign or reassign to a named clerk, bulk reassign, change priority."""
+"""Manager tools on tasks: who may be given a task, assign or reassign to a named clerk, bulk
+reassign, change priority (one task or many)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,36 @@ class BulkReassignOut(BaseModel):
 class PriorityIn(Request):
     priority: Priority
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class BulkPriorityIn(Request):
+    task_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    priority: Priority
+    reason: str | None = Field(default=None, max_length=2000)
+    dry_run: bool = Field(default=False, description="check every item, change nothing")
+
+
+class BulkPriorityItem(BaseModel):
+    task_id: uuid.UUID
+    result: Literal["changed", "would_change", "refused"]
+    detail: str | None = None
+
+
+class BulkPriorityOut(BaseModel):
+    dry_run: bool
+    items: list[BulkPriorityItem]
+
+
+class CandidateOut(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    role: str
+    held: int = Field(description="tasks this person holds now")
+    current: bool = Field(description="holds this task now")
+
+
+# How many users the eligibility list reads at most (BPO staff: clerks and managers).
+MAX_CANDIDATES = 500
 
 
 async def find_user(session: AsyncSession, ref: uuid.UUID | str) -> User | None:
@@ -95,6 +126,39 @@ async def _give(
         reason=reason,
     )
     return True
+
+
+@router.get("/{task_id}/eligible-assignees", response_model=list[CandidateOut])
+async def eligible_assignees(
+    task_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
+) -> list[CandidateOut]:
+    """Who this task may be given to: active, available clerks and managers whom the one rule
+    (domain.eligibility: skills, the queue's skill, separation of duties) allows, least loaded
+    first. Partners never appear: they take approvals only, by claiming them."""
+    task = await _visible(session, task_id, principal)
+    facts = await tasks.facts(session, task)
+    people = [
+        u
+        for u in await users.list_all(session, limit=MAX_CANDIDATES)
+        if u.active and u.role in (Role.CLERK, Role.MANAGER) and u.availability == "available"
+    ]
+    allowed = [u for u in people if refusal(facts, users.worker_facts(u)) is None]
+    held = {u.id: await tasks.held_count(session, u.id) for u in allowed}
+    return sorted(
+        (
+            CandidateOut(
+                user_id=u.id,
+                username=u.username,
+                role=u.role,
+                held=held[u.id],
+                current=task.assignee_id == u.id,
+            )
+            for u in allowed
+        ),
+        key=lambda c: (c.held, c.username),
+    )
 
 
 @router.post("/{task_id}/assign", response_model=TaskDetail)
@@ -168,3 +232,45 @@ async def change_priority(
         reason=body.reason,
     )
     return _detail(await _visible(session, task_id, principal))
+
+
+@router.post("/bulk-priority", response_model=BulkPriorityOut)
+async def bulk_priority(
+    body: BulkPriorityIn,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
+) -> BulkPriorityOut:
+    """Re-rank many queued tasks, item by item; `dry_run` reports and changes nothing."""
+    items: list[BulkPriorityItem] = []
+    for task_id in dict.fromkeys(body.task_ids):
+        task = await tasks.get(session, task_id, principal.scope)
+        if task is None:
+            items.append(
+                BulkPriorityItem(task_id=task_id, result="refused", detail="task not found")
+            )
+            continue
+        if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+            detail = f"task is {task.status}; it is not queued"
+            items.append(BulkPriorityItem(task_id=task_id, result="refused", detail=detail))
+            continue
+        if body.dry_run:
+            items.append(BulkPriorityItem(task_id=task_id, result="would_change"))
+            continue
+        previous = Priority.from_rank(task.priority)
+        if not await tasks.set_priority(session, task, body.priority.rank):
+            items.append(
+                BulkPriorityItem(task_id=task_id, result="refused", detail="changed meanwhile")
+            )
+            continue
+        await _audit(
+            session,
+            principal,
+            task,
+            "task.priority_changed",
+            priority=body.priority,
+            previous=previous,
+            reason=body.reason,
+            via="bulk",
+        )
+        items.append(BulkPriorityItem(task_id=task_id, result="changed"))
+    return BulkPriorityOut(dry_run=body.dry_run, items=items)

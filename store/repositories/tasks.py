@@ -1,6 +1,6 @@
 """Task rows: queue claims, leases, releases, assignment, comments and completion.
 
-Claims never touch Temporal. claim-next probes the partial index `ix_tasks_open_queue_order` (open
+Claims never touch Temporal. claim-next probes the partial index `ix_tasks_open_queue_urgency` (open
 rows only, in serving order) once per queue with `LATERAL … LIMIT 1 FOR UPDATE SKIP LOCKED`, so its
 cost grows neither with the history in the table nor with the number of open tasks, and two clerks
 never get the same row.
@@ -61,19 +61,27 @@ _ELIGIBLE_ROW = """
     AND t.queue = q.name
     AND (t.skill IS NULL OR t.skill = ANY(CAST(:skills AS text[])))
     AND NOT (CAST(:user_id AS uuid) = ANY(t.excluded_user_ids))
+    -- not straight back to whoever just sent it back (they may still open it by hand)
+    AND t.released_by IS DISTINCT FROM CAST(:user_id AS uuid)
     -- approval tasks go to partners of their firm only; everyone else never sees them
     AND CASE WHEN CAST(:approvals_for_firm AS uuid) IS NULL THEN t.kind <> 'approval'
              ELSE t.kind = 'approval' AND t.firm_id = CAST(:approvals_for_firm AS uuid)
         END"""
 
-# Serving order: urgent first (rank 0), then earliest due, then oldest. Matches the index.
-_BY_T = "t.priority, t.due_at NULLS LAST, t.created_at"
-_BY_C = "c.priority, c.due_at NULLS LAST, c.created_at"
+# Serving order, SLA urgency first: the task that reaches its warning point soonest (`warn_at`,
+# the SLA clock's instant at a fraction of the task's span, so time left is weighed against the
+# step's target rather than in absolute hours; the due time when a task has no warning point),
+# then priority, then the oldest. Matches `ix_tasks_open_queue_urgency` (migration 0019).
+# Priority alone served a high task due in 17 h before a normal one due in 2 minutes; priority
+# still counts twice: it shortens the SLA (the policy's priority factor) and breaks ties.
+_URGENCY_T = "COALESCE(t.warn_at, t.due_at)"
+_BY_T = f"{_URGENCY_T} NULLS LAST, t.priority, t.created_at"
+_BY_C = "c.urgent_at NULLS LAST, c.priority, c.created_at"
 
 _TAKE = f"""
     UPDATE tasks
     SET status = 'claimed', assignee_id = CAST(:user_id AS uuid), claimed_at = now(),
-        lease_expires_at = {_LEASE}, generation = tasks.generation + 1
+        lease_expires_at = {_LEASE}, generation = tasks.generation + 1, released_by = NULL
     FROM picked
     WHERE tasks.id = picked.id
     RETURNING tasks.*"""
@@ -86,10 +94,10 @@ _CLAIM_WINDOW = text(
     f"""
     WITH {_ELIGIBLE_QUEUES},
     candidate AS (
-        SELECT c.id, c.priority, c.due_at, c.created_at
+        SELECT c.id, c.priority, c.urgent_at, c.created_at
         FROM eligible_queues q
         CROSS JOIN LATERAL (
-            SELECT t.id, t.priority, t.due_at, t.created_at
+            SELECT t.id, t.priority, {_URGENCY_T} AS urgent_at, t.created_at
             FROM tasks t
             WHERE {_ELIGIBLE_ROW}
             ORDER BY {_BY_T}
@@ -119,7 +127,7 @@ _CLAIM_LOCKING = text(
         SELECT c.id
         FROM eligible_queues q
         CROSS JOIN LATERAL (
-            SELECT t.id, t.priority, t.due_at, t.created_at
+            SELECT t.id, t.priority, {_URGENCY_T} AS urgent_at, t.created_at
             FROM tasks t
             WHERE {_ELIGIBLE_ROW}
             ORDER BY {_BY_T}
@@ -170,15 +178,6 @@ async def insert_task(session: AsyncSession, values: dict[str, Any]) -> bool:
         insert(Task).values(**values).on_conflict_do_nothing().returning(Task.id)
     )
     return result.scalar_one_or_none() is not None
-
-
-async def start_lease(session: AsyncSession, task_id: uuid.UUID) -> None:
-    """A task created already assigned (rework to its drafter) starts its lease now."""
-    await session.execute(
-        update(Task)
-        .where(Task.id == task_id)
-        .values(claimed_at=func.now(), lease_expires_at=text(_LEASE))
-    )
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
@@ -244,7 +243,7 @@ async def list_visible(
 
 
 _SLA_URGENCY = case((Task.sla_state == "breached", 0), (Task.sla_state == "at_risk", 1), else_=2)
-# The orders GET /tasks offers; "queue" is the order claim-next serves work in.
+# The orders GET /tasks offers; "queue" is by priority first (claim-next serves by SLA urgency).
 _SORTS: dict[str, tuple[Any, ...]] = {
     "queue": (Task.priority, Task.due_at.asc().nulls_last(), Task.created_at),
     "due_at": (Task.due_at.asc().nulls_last(), Task.priority),
@@ -442,6 +441,7 @@ async def claim(session: AsyncSession, task: Task, user_id: uuid.UUID) -> bool:
             claimed_at=func.now(),
             lease_expires_at=text(_LEASE),
             generation=Task.generation + 1,
+            released_by=None,
         )
         .returning(Task.id)
     )
@@ -458,11 +458,19 @@ def _held(task_id: uuid.UUID, user_id: uuid.UUID, generation: int | None) -> lis
 async def release(
     session: AsyncSession, task: Task, user_id: uuid.UUID, generation: int | None = None
 ) -> bool:
-    """Give a held task back to its queue; False if not held by `user_id` (at `generation`)."""
+    """Give a held task back to its queue; False if not held by `user_id` (at `generation`).
+
+    Remembers who sent it back, so claim-next offers it to someone else first."""
     result = await session.execute(
         update(Task)
         .where(*_held(task.id, user_id, generation))
-        .values(status=TaskStatus.OPEN, assignee_id=None, claimed_at=None, lease_expires_at=None)
+        .values(
+            status=TaskStatus.OPEN,
+            assignee_id=None,
+            claimed_at=None,
+            lease_expires_at=None,
+            released_by=user_id,
+        )
         .returning(Task.id)
     )
     return result.scalar_one_or_none() is not None
@@ -521,6 +529,7 @@ async def assign(session: AsyncSession, task: Task, assignee_id: uuid.UUID) -> i
             claimed_at=func.now(),
             lease_expires_at=text(_LEASE),
             generation=Task.generation + 1,
+            released_by=None,
         )
         .returning(Task.generation)
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, Page, async_playwright
 
 from api.app import create_app
@@ -103,3 +104,12 @@ async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
     folder = SCREENSHOTS if os.environ.get("DOCKETFLOW_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(folder / name), full_page=True)
+
+
+AXE = Axe()
+
+
+async def accessible(page: Page) -> None:
+    """axe-core (WCAG 2 A/AA rules) finds nothing on the page as it is now."""
+    results = await AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()

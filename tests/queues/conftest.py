@@ -36,6 +36,7 @@ class Queues:
         skill: str | None = None,
         priority: int = 2,
         due_in: timedelta | None = None,
+        warn_in: timedelta | None = None,
         excluded: list[str] | None = None,
         title: str = "Draft the motion",
     ) -> str:
@@ -59,6 +60,7 @@ class Queues:
                     "excluded_user_ids": [uuid.UUID(u) for u in excluded or []],
                     "outcomes": ["done"],
                     "due_at": datetime.now(UTC) + due_in if due_in is not None else None,
+                    "warn_at": datetime.now(UTC) + warn_in if warn_in is not None else None,
                 },
             )
         await engine.dispose()

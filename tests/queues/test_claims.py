@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from datetime import timedelta
 
 from domain.enums import Role
+from store.repositories import tasks
 from tests.queues.conftest import Queues
 
 
@@ -33,16 +35,52 @@ async def test_racing_clerks_never_get_the_same_task(q: Queues) -> None:
     assert all(n == 1 for n in counts.values()), counts.most_common(3)
 
 
-async def test_claim_next_serves_urgent_then_earliest_due_then_oldest(q: Queues) -> None:
-    normal_late = await q.add_task(priority=2, due_in=timedelta(hours=9))
-    normal_soon = await q.add_task(priority=2, due_in=timedelta(hours=1))
-    urgent = await q.add_task("other-queue", priority=0, due_in=timedelta(hours=20))
+async def test_claim_next_serves_by_sla_urgency_not_priority_alone(q: Queues) -> None:
+    # The complaint: a high task due in 17 h was served before a normal one due in 2 minutes.
+    # Urgency is the SLA clock's warning point (a fraction of each task's own span).
+    high_later = await q.add_task(
+        priority=1, due_in=timedelta(hours=17), warn_in=timedelta(hours=11)
+    )
+    normal_now = await q.add_task(
+        priority=2, due_in=timedelta(minutes=2), warn_in=-timedelta(hours=2)
+    )
+    # Same warning point: priority breaks the tie; no SLA at all comes last.
+    tie_normal = await q.add_task(
+        "other-queue", priority=2, due_in=timedelta(hours=30), warn_in=timedelta(hours=20)
+    )
+    tie_urgent = await q.add_task(
+        "other-queue", priority=0, due_in=timedelta(hours=25), warn_in=timedelta(hours=20)
+    )
+    await q.sql(
+        "UPDATE tasks SET warn_at = date_trunc('minute', now()) + interval '20 hours' "
+        "WHERE queue = 'other-queue'"
+    )
+    no_sla = await q.add_task(priority=0)
     order = []
-    for _ in range(3):
+    for _ in range(5):
         response = await q.stack.call("POST", "/tasks/claim-next", "dana", 200)
         order.append(response.json()["id"])
-    assert order == [urgent, normal_soon, normal_late]
+    assert order == [normal_now, high_later, tie_urgent, tie_normal, no_sla]
     assert (await q.stack.call("POST", "/tasks/claim-next", "dana")).status_code == 204
+
+
+async def test_a_task_sent_back_is_not_handed_straight_back_to_its_sender(q: Queues) -> None:
+    task = await q.add_task(due_in=timedelta(minutes=30))
+    claimed = (await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()
+    assert claimed["id"] == task
+    await q.stack.call("POST", f"/tasks/{task}/release", "carlos", 200)
+    # Carlos asks again: not the task he just gave back (a later, less urgent one is fine).
+    assert (await q.stack.call("POST", "/tasks/claim-next", "carlos")).status_code == 204
+    later = await q.add_task(due_in=timedelta(hours=8))
+    assert (await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()["id"] == later
+    # Someone else gets it; once they give it back too, it may go to carlos again.
+    assert (await q.stack.call("POST", "/tasks/claim-next", "dana", 200)).json()["id"] == task
+    await q.stack.call("POST", f"/tasks/{task}/release", "dana", 200)
+    await q.stack.call("POST", f"/tasks/{later}/release", "carlos", 200)
+    assert (await q.stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()["id"] == task
+    # He may still open it by hand.
+    await q.stack.call("POST", f"/tasks/{task}/release", "carlos", 200)
+    await q.stack.call("POST", f"/tasks/{task}/claim", "carlos", 200)
 
 
 async def test_a_task_needing_a_skill_goes_only_to_clerks_who_have_it(q: Queues) -> None:
@@ -138,3 +176,26 @@ async def test_every_claim_next_writes_one_chained_audit_entry_with_its_generati
         "OR (p.id IS NULL AND a.prev_hash <> repeat('0', 64))"
     )
     assert broken == []
+
+
+async def test_claim_next_reads_the_urgency_index_in_order(q: Queues) -> None:
+    """The serving order is an index probe per queue, not a sort of every open task."""
+    await q.add_task(due_in=timedelta(hours=1))
+    await q.sql(
+        "INSERT INTO tasks (id, engagement_id, firm_id, step_id, visit, kind, title, queue,"
+        " priority, status, outcomes, due_at, warn_at)"
+        " SELECT gen_random_uuid(), :e, :f, 'bulk-' || n, 1, 'human', 'Bulk', 'drafting', n % 4,"
+        " 'open', ARRAY['done'], now() + n * interval '1 minute', now() + n * interval '30 seconds'"
+        " FROM generate_series(1, 5000) AS n",
+        e=q.engagement_id,
+        f=q.firm_id,
+    )
+    await q.sql("ANALYZE tasks")
+    params = tasks._claim_params(
+        tasks.Claimant(user_id=uuid.UUID(q.stack.user_ids["dana"]), skills=["drafting"]), None
+    )
+    plan = "\n".join(
+        str(r[0]) for r in await q.sql("EXPLAIN " + tasks._CLAIM_LOCKING.text, **params)
+    )
+    assert "ix_tasks_open_queue_urgency" in plan, plan
+    assert "Sort" not in plan.split("LockRows")[-1], plan  # no sort inside the per-queue probe
