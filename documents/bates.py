@@ -3,7 +3,7 @@
 Numbers run on across the set (the second file starts after the first file's last page), so a
 number identifies one page of the whole production. The label (prefix + number, e.g. ABC000123)
 is drawn by reportlab on an overlay the size of the page's visible box and merged onto the page by
-qpdf: the page's own content is kept byte for byte underneath, and the label sits in the bottom
+qpdf: the page's own drawing is left as it is underneath, and the label sits in the bottom
 margin, right-aligned, upright however the page is rotated.
 """
 
