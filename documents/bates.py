@@ -3,7 +3,7 @@
 Numbers run on across the set (the second file starts after the first file's last page), so a
 number identifies one page of the whole production. The label (prefix + number, e.g. ABC000123)
 is drawn by reportlab on an overlay the size of the page's visible box and merged onto the page by
-qpdf: the page's own content is kept byte for byte underneath, and the label sits in the bottom
+qpdf: the page's own drawing is left as it is underneath, and the label sits in the bottom
 margin, right-aligned, upright however the page is rotated.
 """
 
@@ -100,21 +100,20 @@ def _visible_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
 def _overlays(
     labels: list[str], boxes: list[tuple[float, float, float, float]], rotations: list[int]
 ) -> bytes:
-    """One overlay page per label, each the size of its page's visible box (unrotated)."""
+    """One overlay page per label, each the size its page is shown at.
+
+    qpdf places an overlay upright on a rotated page (it inverts the page's /Rotate), so each
+    overlay is drawn as the reader sees the page: width and height swap for 90 and 270 degrees.
+    """
     buffer = io.BytesIO()
     drawing = canvas.Canvas(buffer)
     for text, (x0, y0, x1, y1), rotation in zip(labels, boxes, rotations, strict=True):
         width, height = x1 - x0, y1 - y0
+        if rotation in (90, 270):
+            width, height = height, width
         drawing.setPageSize((width, height))
-        # Draw in the coordinates the reader sees: a page shown rotated by /Rotate degrees
-        # clockwise gets its label turned by the same angle, so it reads upright at the
-        # bottom right of what is on screen.
-        shown_width = height if rotation in (90, 270) else width
-        origin = {0: (0, 0), 90: (width, 0), 180: (width, height), 270: (0, height)}[rotation]
-        drawing.translate(*origin)
-        drawing.rotate(rotation)
         drawing.setFont(FONT, FONT_SIZE)
-        drawing.drawRightString(shown_width - RIGHT_PT, BOTTOM_PT, text)
+        drawing.drawRightString(width - RIGHT_PT, BOTTOM_PT, text)
         drawing.showPage()
     drawing.save()
     return buffer.getvalue()

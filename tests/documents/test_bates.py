@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pypdf
+import pypdfium2
 import pytest
 
 from documents.bates import stamp_set
@@ -15,20 +16,6 @@ from tests.documents import files
 def _page_texts(path: Path) -> list[str]:
     # An independent parser (pypdf), not the PDFium the product reads text with.
     return [page.extract_text() for page in pypdf.PdfReader(path).pages]
-
-
-def _where(page: pypdf.PageObject, label: str) -> list[tuple[float, float]]:
-    """Unrotated page coordinates where `label` is drawn (text matrix times the CTM)."""
-    spots: list[tuple[float, float]] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
-        if label in text:
-            x = cm[4] + tm[4] * cm[0] + tm[5] * cm[2]
-            y = cm[5] + tm[4] * cm[1] + tm[5] * cm[3]
-            spots.append((x, y))
-
-    page.extract_text(visitor_text=visit)
-    return spots
 
 
 def test_numbers_appear_on_every_page_consecutive_across_files(tmp_path: Path) -> None:
@@ -53,21 +40,38 @@ def test_numbers_appear_on_every_page_consecutive_across_files(tmp_path: Path) -
     assert "three" in stamped[5]
 
 
-def test_the_label_sits_bottom_right_on_an_upright_and_a_rotated_page(tmp_path: Path) -> None:
-    upright = files.text_pdf(tmp_path / "up.pdf", ["x"])
-    turned = files.text_pdf(tmp_path / "turned.pdf", ["x"], rotate=90)
-    jobs = [(upright, tmp_path / "up-s.pdf"), (turned, tmp_path / "turned-s.pdf")]
-    stamp_set(jobs, prefix="ABC", width=4)
+def _shown_boxes(path: Path, label: str) -> tuple[float, list[tuple[float, float]]]:
+    """The shown page's width, and the centre of each character of `label` in the
+    coordinates a reader sees (PDFium reports unrotated page space; /Rotate turns it clockwise)."""
+    document = pypdfium2.PdfDocument(str(path))
+    page = document[0]
+    width, height = page.get_width(), page.get_height()  # already as shown
+    rotation = page.get_rotation()
+    textpage = page.get_textpage()
+    start = textpage.get_text_range().index(label)
+    w, h = (height, width) if rotation in (90, 270) else (width, height)  # unrotated size
+    centres = []
+    for index in range(start, start + len(label)):
+        left, bottom, right, top = textpage.get_charbox(index)
+        x, y = (left + right) / 2, (bottom + top) / 2
+        centres.append({0: (x, y), 90: (y, w - x), 180: (w - x, h - y), 270: (h - y, x)}[rotation])
+    document.close()
+    return width, centres
 
-    for (_, output), label in zip(jobs, ["ABC0001", "ABC0002"], strict=True):
-        page = pypdf.PdfReader(output).pages[0]
-        [(x, y)] = _where(page, label)
-        width, height = float(page.mediabox.width), float(page.mediabox.height)
-        if page.rotation == 90:
-            # Shown rotated clockwise: the reader's bottom right is the unrotated top right.
-            assert x > width * 0.9 and y > height * 0.6
-        else:
-            assert x > width * 0.6 and y < 72
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_the_label_reads_upright_at_the_bottom_right_of_the_page_as_shown(
+    tmp_path: Path, rotate: int
+) -> None:
+    source = files.text_pdf(tmp_path / "page.pdf", ["Declaration of Jane Roe"], rotate=rotate)
+    stamp_set([(source, tmp_path / "stamped.pdf")], prefix="HM", start=rotate + 1, width=6)
+
+    width, centres = _shown_boxes(tmp_path / "stamped.pdf", f"HM{rotate + 1:06d}")
+    xs, ys = [x for x, _ in centres], [y for _, y in centres]
+    assert xs == sorted(xs), "the characters run left to right as shown"
+    assert max(ys) - min(ys) < 2, "on one horizontal line as shown"
+    assert min(xs) > width / 2 and max(xs) < width - 18, "in the right half, inside the edge"
+    assert 0 < min(ys) < 36, "in the bottom margin"
 
 
 def test_an_encrypted_pdf_cannot_be_stamped(tmp_path: Path) -> None:
