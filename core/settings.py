@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # A template schema checked against a request body takes at most this long (api/schema_checks).
+    schema_check_timeout_seconds: float = Field(default=2.0, gt=0)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
     # Per-connection limits of every runtime connection (API, worker, CLI); 0 turns one off.
     # A forgotten transaction would otherwise hold its locks and hold back vacuum without limit.
