@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import problems
 from core.settings import Settings
@@ -182,3 +183,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     # Added last = outermost: the size limit and headers wrap everything, CORS included.
     app.add_middleware(CodecCors, origin=origin_of(settings.temporal_ui_url))
     app.add_middleware(SecurityMiddleware, max_body=settings.max_request_bytes)
+    # Outermost: every layer (and login throttling) sees the client and scheme a trusted proxy
+    # named; `docketflow api` turns uvicorn's own copy of this off so it is applied once.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

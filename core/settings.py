@@ -78,10 +78,16 @@ class Settings(BaseSettings):
     notify_webhook_secret: str = ""
     # A failed delivery is retried after base x 2^(attempts-1) seconds, at most an hour.
     notify_retry_base_seconds: float = Field(default=30.0, ge=0)
-    # Login throttling, kept in PostgreSQL so it holds across API replicas.
+    # Login throttling per (account, client address), kept in PostgreSQL so it holds across API
+    # replicas: `login_max_failures` attempts pass, then each one doubles the wait from
+    # `login_backoff_base_seconds` up to `login_lockout_seconds` (store/repositories/throttle.py).
     login_max_failures: int = Field(default=5, ge=1)
-    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_backoff_base_seconds: float = Field(default=30, gt=0)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # `forwarded_allow_ips`: comma-separated addresses or networks, "*" for any): the TLS-
+    # terminating ingress. The client address they name is what login throttling counts.
+    forwarded_allow_ips: str = "127.0.0.1"
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     # A template schema checked against a request body takes at most this long (api/schema_checks).
     schema_check_timeout_seconds: float = Field(default=2.0, gt=0)
