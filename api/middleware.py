@@ -58,9 +58,10 @@ def _problem(status: int, title: str, detail: str) -> bytes:
 class SecurityMiddleware:
     """Size limit (413), request id, and the headers every response carries."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, hsts_seconds: int = 0) -> None:
         self.app = app
         self.max_body = max_body
+        self.hsts_seconds = hsts_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,6 +76,11 @@ class SecurityMiddleware:
             (b"x-request-id", request_id.encode())
         ]
         extra = _security_headers(scope["path"], request_id)
+        if scope.get("scheme") == "https" and self.hsts_seconds > 0:
+            # Served over TLS (directly, or by a trusted proxy's X-Forwarded-Proto): browsers
+            # keep to https for this long, so a later plain-http link cannot strip TLS.
+            hsts = f"max-age={self.hsts_seconds}; includeSubDomains"
+            extra.append((b"strict-transport-security", hsts.encode()))
 
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body:
@@ -126,6 +132,9 @@ class SecurityMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+STATIC_PATH = "/console/static/"  # the console's stylesheet and script: no client data
+
+
 def _security_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
     csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
     headers = [
@@ -137,8 +146,9 @@ def _security_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
         (b"x-request-id", request_id.encode()),
     ]
-    if path.startswith("/api/"):
-        # Responses carry client data: no shared or browser cache keeps them.
+    if not path.startswith(STATIC_PATH):
+        # API responses and console pages carry client data: no shared or browser cache keeps
+        # them (a shared workstation's back button would show the last clerk's matter).
         headers.append((b"cache-control", b"no-store"))
     return headers
 
@@ -182,7 +192,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(DataError, _unstorable)
     # Added last = outermost: the size limit and headers wrap everything, CORS included.
     app.add_middleware(CodecCors, origin=origin_of(settings.temporal_ui_url))
-    app.add_middleware(SecurityMiddleware, max_body=settings.max_request_bytes)
+    app.add_middleware(
+        SecurityMiddleware, max_body=settings.max_request_bytes, hsts_seconds=settings.hsts_seconds
+    )
     # Outermost: every layer (and login throttling) sees the client and scheme a trusted proxy
     # named; `docketflow api` turns uvicorn's own copy of this off so it is applied once.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

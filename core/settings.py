@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # `forwarded_allow_ips`: comma-separated addresses or networks, "*" for any): the TLS-
     # terminating ingress. The client address they name is what login throttling counts.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Strict-Transport-Security max-age on responses served over https (0: never sent).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     # A template schema checked against a request body takes at most this long (api/schema_checks).
     schema_check_timeout_seconds: float = Field(default=2.0, gt=0)

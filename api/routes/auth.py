@@ -132,6 +132,22 @@ async def login(
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
+@router.post("/auth/logout", status_code=204, response_class=Response)
+async def logout(
+    session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.ME))]
+) -> Response:
+    """Revoke the caller's tokens on the server (the token version moves on), so a copied token
+    is dead from now on, not when it expires; it signs the user out of every session."""
+    user = await users.get(session, principal.id)
+    if user is None:
+        raise HTTPException(status_code=404, detail="user not found")
+    await users.revoke_tokens(session, user)
+    await audit.record(
+        session, principal.audit_record("auth.logout", "user", str(user.id), firm_id=user.firm_id)
+    )
+    return Response(status_code=204)
+
+
 @router.get("/me", response_model=MeOut)
 async def me(principal: Annotated[Principal, Depends(require(Permission.ME))]) -> MeOut:
     return MeOut(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import Principal, require
 from api.permissions import Permission
-from api.schemas import Request
+from api.schemas import Name, Request
 from sla import BusinessCalendar, add_business_time, compute_court_deadline
 
 router = APIRouter(prefix="/deadlines", tags=["deadlines"])
@@ -21,7 +21,7 @@ class CourtDaysIn(Request):
     trigger: date
     days: int = Field(ge=1, le=3650)
     direction: Literal["after", "before"] = "after"
-    jurisdiction: str = Field(default="US-FED", max_length=16, examples=["US-FED", "US-FED-MA"])
+    jurisdiction: Name = Field(default="US-FED", max_length=16, examples=["US-FED", "US-FED-MA"])
     service: Literal["electronic", "mail", "clerk", "other_consented", "personal"] | None = None
     inaccessible: list[date] = Field(
         default_factory=list, max_length=31, description="days the clerk's office was inaccessible"
@@ -32,8 +32,8 @@ class BusinessHoursIn(Request):
     kind: Literal["business_hours"]
     start: AwareDatetime
     hours: float = Field(gt=0, le=24 * 365)
-    timezone: str = Field(default="America/New_York", max_length=64)
-    holidays: list[str] = Field(default_factory=lambda: ["US-FED"], max_length=10)
+    timezone: Name = Field(default="America/New_York", max_length=64)
+    holidays: list[Name] = Field(default_factory=lambda: ["US-FED"], max_length=10)
     business_hours: dict[str, list[str]] | None = Field(
         default=None, description='e.g. {"mon": ["09:00", "17:00"]}; default Monday-Friday 9-17'
     )

@@ -26,6 +26,7 @@ from api.schemas import (
     ReasonIn,
     TemplateRef,
 )
+from domain.audit_detail import free_text
 from domain.enums import Priority
 from domain.messages import (
     UPDATE_CANCEL,
@@ -442,7 +443,7 @@ async def cancel_engagement(
                 str(engagement_id),
                 engagement_id=engagement_id,
                 firm_id=firm_id,
-                detail={"reason": body.reason},
+                detail=free_text("reason", body.reason),
             ),
         )
     return result

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from api.routes.tasks import _audit, _detail, _visible
-from api.schemas import AssignIn, Request, TaskDetail
+from api.schemas import AssignIn, Request, TaskDetail, Text
 from domain.eligibility import Refusal, refusal
 from domain.enums import Priority, Role, TaskStatus
 from domain.errors import DomainError, ErrorType
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 class BulkReassignIn(Request):
     task_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     assignee: uuid.UUID | str = Field(description="user id or username")
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
     dry_run: bool = Field(default=False, description="check every item, change nothing")
 
 
@@ -43,7 +43,7 @@ class BulkReassignOut(BaseModel):
 
 class PriorityIn(Request):
     priority: Priority
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 async def find_user(session: AsyncSession, ref: uuid.UUID | str) -> User | None:
