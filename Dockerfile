@@ -22,9 +22,12 @@ RUN pip install .
 # --- runtime -----------------------------------------------------------------------------
 FROM python:3.11-slim
 
+# Production mode: every process refuses the public development secret and keys, so a
+# deployment that forgets DOCKETFLOW_SECRET_KEY or the codec keys does not start.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    DOCKETFLOW_ENV=prod
 
 # A fixed, numeric, unprivileged uid/gid: file ownership on mounted volumes is predictable
 # and orchestrators that enforce runAsNonRoot can verify it without reading /etc/passwd.

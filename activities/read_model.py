@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import update
 from temporalio import activity
 
+from domain.audit_detail import free_text
 from domain.enums import EngagementStatus, Priority, TaskStatus
 from domain.messages import (
     ACT_CANCEL_OPEN_TASKS,
@@ -41,6 +42,15 @@ log = structlog.get_logger(__name__)
 
 def _uuid(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
+
+
+def _audited(status: EngagementStatus, detail: dict[str, Any]) -> dict[str, Any]:
+    """A cancel reason is a person's free text: the audit entry keeps its length only (a stuck
+    engagement's reason is the system's own error message and stays)."""
+    if status != EngagementStatus.CANCELLED or "reason" not in detail:
+        return detail
+    rest = {key: value for key, value in detail.items() if key != "reason"}
+    return {**rest, **free_text("reason", detail["reason"])}
 
 
 class ReadModelActivities:
@@ -183,7 +193,7 @@ class ReadModelActivities:
                     detail={
                         "step_id": params.step_id,
                         "outcome": params.outcome,
-                        "note": params.note,
+                        **free_text("note", params.note),
                     },
                     request_id=params.request_id,
                     dedupe_key=f"task:{task_id}:completed",
@@ -234,7 +244,7 @@ class ReadModelActivities:
                         actor_id=actor_id,
                         engagement_id=engagement_id,
                         firm_id=firm_id,
-                        detail=params.detail,
+                        detail=_audited(params.status, params.detail),
                         dedupe_key=f"{params.key}:audit",
                     ),
                 )
@@ -254,7 +264,7 @@ class ReadModelActivities:
                         actor_id=_uuid(params.actor_id),
                         engagement_id=engagement_id,
                         firm_id=firm_id,
-                        detail={"reason": params.reason},
+                        detail=free_text("reason", params.reason),
                         dedupe_key=f"task:{task_id}:cancelled",
                     ),
                 )
@@ -340,7 +350,7 @@ class ReadModelActivities:
                     actor_role=params.actor.role,
                     engagement_id=engagement_id,
                     firm_id=firm_id,
-                    detail={"reason": params.reason},
+                    detail=free_text("reason", params.reason),
                     dedupe_key=key,
                 ),
             )

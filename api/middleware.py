@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import problems
 from core.settings import Settings
@@ -61,10 +62,13 @@ def _problem(status: int, title: str, detail: str) -> bytes:
 class SecurityMiddleware:
     """Size limit (413), request id, and the headers every response carries."""
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body: int, max_upload: int | None = None, hsts_seconds: int = 0
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = (max_upload or max_body) + _MULTIPART_ALLOWANCE
+        self.hsts_seconds = hsts_seconds
 
     def _limit(self, scope: Scope) -> int:
         if scope.get("method") == "POST" and _UPLOAD_PATH.match(scope["path"]):
@@ -84,6 +88,11 @@ class SecurityMiddleware:
             (b"x-request-id", request_id.encode())
         ]
         extra = _security_headers(scope["path"], request_id)
+        if scope.get("scheme") == "https" and self.hsts_seconds > 0:
+            # Served over TLS (directly, or by a trusted proxy's X-Forwarded-Proto): browsers
+            # keep to https for this long, so a later plain-http link cannot strip TLS.
+            hsts = f"max-age={self.hsts_seconds}; includeSubDomains"
+            extra.append((b"strict-transport-security", hsts.encode()))
 
         limit = self._limit(scope)
         declared = headers.get(b"content-length", b"")
@@ -138,6 +147,9 @@ class SecurityMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+STATIC_PATH = "/console/static/"  # the console's stylesheet and script: no client data
+
+
 def _security_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
     csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
     headers = [
@@ -149,8 +161,9 @@ def _security_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
         (b"x-request-id", request_id.encode()),
     ]
-    if path.startswith("/api/"):
-        # Responses carry client data: no shared or browser cache keeps them.
+    if not path.startswith(STATIC_PATH):
+        # API responses and console pages carry client data: no shared or browser cache keeps
+        # them (a shared workstation's back button would show the last clerk's matter).
         headers.append((b"cache-control", b"no-store"))
     return headers
 
@@ -198,4 +211,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         SecurityMiddleware,
         max_body=settings.max_request_bytes,
         max_upload=settings.document_max_bytes,
+        hsts_seconds=settings.hsts_seconds,
     )
+    # Outermost: every layer (and login throttling) sees the client and scheme a trusted proxy
+    # named; `docketflow api` turns uvicorn's own copy of this off so it is applied once.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

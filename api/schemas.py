@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from domain.enums import Priority, Role
 
 T = TypeVar("T")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _one_line(value: str) -> str:
+    # PostgreSQL text cannot hold NUL (a 500 before, found by fuzzing), and control
+    # characters in a name break logs, CSV exports and calendar feeds.
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if _CONTROL_BUT_LINES.search(value):
+        raise ValueError("must not contain control characters other than tabs and line breaks")
+    return value
+
+
+# The one shape of every name (queues, templates, titles, outcomes, zones…) and of every piece
+# of free text (notes, reasons) a request carries; a field may tighten the length.
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+Text = Annotated[str, Field(max_length=10_000), AfterValidator(_text)]
 
 
 class Request(BaseModel):
@@ -40,13 +65,13 @@ class MeOut(BaseModel):
 
 
 class FirmIn(Request):
-    name: str = Field(min_length=2, max_length=200)
-    timezone: str = Field(default="America/New_York", max_length=64)
+    name: Name = Field(min_length=2, max_length=200)
+    timezone: Name = Field(default="America/New_York", max_length=64)
     business_hours: dict[str, list[str]] | None = Field(
         default=None,
         description='Per weekday, e.g. {"mon": ["09:00", "17:00"]}; default Monday-Friday 9-17',
     )
-    holidays: list[str] = Field(default_factory=lambda: ["US-FED"], max_length=10)
+    holidays: list[Name] = Field(default_factory=lambda: ["US-FED"], max_length=10)
 
 
 class FirmOut(BaseModel):
@@ -61,9 +86,9 @@ class FirmOut(BaseModel):
 
 class EngagementIn(Request):
     firm_id: uuid.UUID
-    template: str = Field(min_length=2, max_length=64)
-    title: str = Field(min_length=1, max_length=300)
-    matter_ref: str = Field(min_length=1, max_length=100)
+    template: Name = Field(min_length=2, max_length=64)
+    title: Name = Field(min_length=1, max_length=300)
+    matter_ref: Name = Field(min_length=1, max_length=100)
     priority: Priority = Priority.NORMAL
     inputs: dict[str, Any] = Field(default_factory=dict)
     court_deadline: datetime | date | None = Field(
@@ -174,12 +199,12 @@ class EventIn(Request):
 
 
 class ReasonIn(Request):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class PriorityIn(Request):
     priority: Priority
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class TemplateIn(Request):
@@ -225,18 +250,18 @@ class TaskDetail(TaskOut):
 
 
 class ClaimNextIn(Request):
-    queues: list[str] | None = Field(default=None, max_length=100)
+    queues: list[Name] | None = Field(default=None, max_length=100)
 
 
 class AssignIn(Request):
-    assignee: uuid.UUID | str = Field(description="user id or username")
-    reason: str | None = Field(default=None, max_length=2000)
+    assignee: uuid.UUID | Name = Field(description="user id or username")
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class CompleteIn(Request):
-    outcome: str = Field(min_length=1, max_length=64)
+    outcome: Name = Field(min_length=1, max_length=64)
     output: dict[str, Any] = Field(default_factory=dict)
-    note: str | None = Field(default=None, max_length=10000)
+    note: Text | None = Field(default=None, max_length=10000)
     generation: int | None = Field(
         default=None, description="the claim generation you hold; a stale one is refused (409)"
     )

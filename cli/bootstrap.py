@@ -11,7 +11,8 @@ from domain.catalog import builtin_templates
 from domain.enums import Role
 from store import migrate
 from store.db import make_engine, make_session_factory
-from store.repositories import firms, templates, users
+from store.repositories import audit, firms, templates, users
+from store.repositories.audit import AuditRecord
 from store.scope import Scope
 
 
@@ -65,6 +66,19 @@ async def add_user(
                 role=role.value,
                 firm_id=firm_id,
                 skills=skills,
+            )
+            # The same entry the API's user administration writes: who may log in is audited
+            # whichever way the user was made (HIPAA audit controls, 45 CFR 164.312(b)).
+            await audit.record(
+                session,
+                AuditRecord(
+                    action="user.added",
+                    object_type="user",
+                    object_id=str(user.id),
+                    actor_role="admin",
+                    firm_id=firm_id,
+                    detail={"username": username, "role": role.value, "via": "cli"},
+                ),
             )
             return user.id
     finally:

@@ -83,6 +83,9 @@ def api(
         access_log=False,
         loop="uvloop",
         http="httptools",
+        # Forwarded headers are applied by the app itself (api/middleware.py), from
+        # DOCKETFLOW_FORWARDED_ALLOW_IPS, so tests and any ASGI server see the same client.
+        proxy_headers=False,
     )
 
 

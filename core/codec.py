@@ -39,6 +39,9 @@ from temporalio.converter import PayloadCodec, SerializationContext, WithSeriali
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+FORMAT = "encryption-format"
+FORMAT_2 = b"2"
+WORKFLOW = "encryption-workflow"
 _NONCE = 12
 _WRAP_AAD = b"docketflow-data-key:"
 DEV_KEY_ID = "dev-1"
@@ -151,49 +154,77 @@ class KeyRing:
 
 
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
-    """AES-256-GCM over each serialized payload; the key id is authenticated as associated data.
+    """AES-256-GCM over each serialized payload; the associated data authenticates the key id
+    and the workflow the payload was sealed for (format 2, see `_seal`).
 
-    Bound to a workflow of a firm (`with_context`), it encrypts under that firm's key; payloads
-    name their key, so decoding needs no context."""
+    Bound to a workflow of a firm (`with_context`), it encrypts under that firm's key and refuses
+    a payload sealed for another firm's workflow; payloads name their key, so decoding needs no
+    context. `allow_plaintext=False` (production) refuses payloads that are not encrypted at
+    all, such as one a Temporal user typed into the Web UI."""
 
     def __init__(
-        self, ring: KeyRing, firm_keys: FirmKeySource | None = None, firm_id: str | None = None
+        self,
+        ring: KeyRing,
+        firm_keys: FirmKeySource | None = None,
+        workflow_id: str | None = None,
+        *,
+        allow_plaintext: bool = True,
     ) -> None:
         self._ring = ring
         self._firm_keys = firm_keys
-        self._firm_id = firm_id
+        self._workflow_id = workflow_id
+        self._firm_id = firm_of_workflow(workflow_id) if firm_keys is not None else None
+        self._allow_plaintext = allow_plaintext
 
     def with_context(self, context: SerializationContext) -> Self:
-        firm_id = firm_of_workflow(getattr(context, "workflow_id", None))
-        if firm_id == self._firm_id or self._firm_keys is None:
+        workflow_id = getattr(context, "workflow_id", None)
+        if workflow_id == self._workflow_id:
             return self
-        return type(self)(self._ring, self._firm_keys, firm_id)
+        return type(self)(
+            self._ring, self._firm_keys, workflow_id, allow_plaintext=self._allow_plaintext
+        )
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         key_id, key = await self._encryption_key()
-        return [_seal(key_id, key, p) for p in payloads]
+        return [_seal(key_id, key, p, self._workflow_id or "") for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [await self.decrypt(p) for p in payloads]
 
     async def encrypt(self, payload: Payload) -> Payload:
         key_id, key = await self._encryption_key()
-        return _seal(key_id, key, payload)
+        return _seal(key_id, key, payload, self._workflow_id or "")
 
     async def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload  # written before encryption was on: left as it is
+            if self._allow_plaintext:
+                return payload  # dev and tests: written before encryption was on
+            raise KeyUnavailableError("a plaintext payload is refused: every payload is encrypted")
         key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
         key = await self._decryption_key(key_id)
+        if payload.metadata.get(FORMAT) == FORMAT_2:
+            bound = payload.metadata.get(WORKFLOW, b"").decode(errors="replace")
+            self._check_workflow(bound)
+            aad = _aad_2(key_id, bound)
+        else:
+            aad = key_id.encode()  # format 1 (histories written before format 2): the key id
         try:
-            plain = AESGCM(key).decrypt(
-                payload.data[:_NONCE], payload.data[_NONCE:], key_id.encode()
-            )
+            plain = AESGCM(key).decrypt(payload.data[:_NONCE], payload.data[_NONCE:], aad)
         except (InvalidTag, ValueError) as error:
             raise KeyUnavailableError(f"payload under key {key_id!r} failed to decrypt") from error
         decoded = Payload()
         decoded.ParseFromString(plain)
         return decoded
+
+    def _check_workflow(self, bound: str) -> None:
+        """A payload sealed for one firm's workflow is refused in another firm's workflow (a
+        history edited to carry it). Workflows of the same firm may pass payloads along (a
+        fan-out child's result reaches its parent)."""
+        here, there = firm_of_workflow(self._workflow_id), firm_of_workflow(bound)
+        if here is not None and there is not None and here != there:
+            raise KeyUnavailableError(
+                f"payload sealed for workflow {bound!r} refused in workflow {self._workflow_id!r}"
+            )
 
     async def _encryption_key(self) -> tuple[str, bytes]:
         if self._firm_id is not None and self._firm_keys is not None:
@@ -213,7 +244,21 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         return key
 
 
-def _seal(key_id: str, key: bytes, payload: Payload) -> Payload:
+def _aad_2(key_id: str, workflow_id: str) -> bytes:
+    return b"docketflow-payload/2\x00" + key_id.encode() + b"\x00" + workflow_id.encode()
+
+
+def _seal(key_id: str, key: bytes, payload: Payload, workflow_id: str) -> Payload:
+    """Format 2: the key id and the workflow (id, naming its firm) are authenticated, so neither
+    can be edited in the metadata; format 1 bound the key id only and still decrypts."""
     nonce = os.urandom(_NONCE)
-    sealed = AESGCM(key).encrypt(nonce, payload.SerializeToString(), key_id.encode())
-    return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed)
+    sealed = AESGCM(key).encrypt(nonce, payload.SerializeToString(), _aad_2(key_id, workflow_id))
+    return Payload(
+        metadata={
+            "encoding": ENCODING,
+            KEY_ID: key_id.encode(),
+            FORMAT: FORMAT_2,
+            WORKFLOW: workflow_id.encode(),
+        },
+        data=nonce + sealed,
+    )

@@ -25,6 +25,15 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with other parameters than the current ones (then the login
+    that just proved the password stores a fresh hash: parameters follow the library's advice)."""
+    try:
+        return _HASHER.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _HASHER.verify(password_hash, password)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -47,7 +48,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCKETFLOW_", extra="ignore")
 
-    env: Literal["dev", "test", "prod"] = "dev"
+    # Fail closed: a process told nothing is production, which refuses the public development
+    # secret and keys below. `docketflow dev` (and its stack file) and the test fixtures say
+    # "dev" / "test" explicitly.
+    env: Literal["dev", "test", "prod"] = "prod"
     home: Path | None = None
     database_url: str = "postgresql+psycopg://docketflow:docketflow@127.0.0.1:5432/docketflow"
     # Connections each API process keeps open and never exceeds (no overflow): a pool smaller than
@@ -78,11 +82,21 @@ class Settings(BaseSettings):
     notify_webhook_secret: str = ""
     # A failed delivery is retried after base x 2^(attempts-1) seconds, at most an hour.
     notify_retry_base_seconds: float = Field(default=30.0, ge=0)
-    # Login throttling, kept in PostgreSQL so it holds across API replicas.
+    # Login throttling per (account, client address), kept in PostgreSQL so it holds across API
+    # replicas: `login_max_failures` attempts pass, then each one doubles the wait from
+    # `login_backoff_base_seconds` up to `login_lockout_seconds` (store/repositories/throttle.py).
     login_max_failures: int = Field(default=5, ge=1)
-    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_backoff_base_seconds: float = Field(default=30, gt=0)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # `forwarded_allow_ips`: comma-separated addresses or networks, "*" for any): the TLS-
+    # terminating ingress. The client address they name is what login throttling counts.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Strict-Transport-Security max-age on responses served over https (0: never sent).
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    # A template schema checked against a request body takes at most this long (api/schema_checks).
+    schema_check_timeout_seconds: float = Field(default=2.0, gt=0)
     update_timeout_seconds: float = Field(default=20.0, gt=0)
     # Per-connection limits of every runtime connection (API, worker, CLI); 0 turns one off.
     # A forgotten transaction would otherwise hold its locks and hold back vacuum without limit.
@@ -132,7 +146,8 @@ class Settings(BaseSettings):
         if self.env == "prod" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
             raise ValueError(
                 "DOCKETFLOW_SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside dev (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                "outside dev (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`);"
+                " DOCKETFLOW_ENV=dev accepts the public development secret on a developer's machine"
             )
         _check_key_material(self)
         return self
@@ -171,7 +186,8 @@ def _check_key_material(settings: Settings) -> None:
     if settings.codec_master_key == DEV_CODEC_MASTER_KEY:
         raise ValueError(
             "DOCKETFLOW_CODEC_MASTER_KEY must be set outside dev "
-            "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`)"
+            "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`); "
+            "the development key is public (DOCKETFLOW_ENV=dev accepts it)"
         )
     if not settings.codec_keys:
         raise ValueError(
@@ -191,15 +207,26 @@ def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
     """Settings from the environment, filled in from a dev stack's `stack.json` if a home is known.
 
     Explicit environment variables win over the stack file, so a dev home can be pointed at
-    another database or Temporal by setting them.
+    another database or Temporal by setting them. The stack file is read before validation: it
+    records the stack's `env: dev`, without which the development keys are refused.
     """
-    base = Settings(**overrides) if home is None else Settings(home=home, **overrides)
-    if base.home is None:
-        return base
-    stack_file = base.home / STACK_FILE
-    if not stack_file.exists():
-        return base
-    recorded = json.loads(stack_file.read_text())
-    explicit = base.model_fields_set
-    merged = {k: v for k, v in recorded.items() if k in Settings.model_fields and k not in explicit}
-    return base.model_copy(update=merged)
+    home = home or _home_from_environment()
+    recorded: dict[str, Any] = {}
+    if home is not None and (home / STACK_FILE).exists():
+        recorded = json.loads((home / STACK_FILE).read_text())
+    in_environment = {key.upper() for key in os.environ}
+    fill = {
+        name: value
+        for name, value in recorded.items()
+        if name in Settings.model_fields
+        and name not in overrides
+        and f"DOCKETFLOW_{name.upper()}" not in in_environment
+    }
+    return (
+        Settings(**fill, **overrides) if home is None else Settings(**fill, home=home, **overrides)
+    )
+
+
+def _home_from_environment() -> Path | None:
+    value = os.environ.get("DOCKETFLOW_HOME")
+    return Path(value) if value else None

@@ -29,7 +29,11 @@ def data_converter(
     this converter (their recorded histories are kept under the development key)."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(key_ring(settings), firm_keys),
+        payload_codec=EncryptionCodec(
+            key_ring(settings),
+            firm_keys,
+            allow_plaintext=settings is None or settings.env != "prod",
+        ),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

@@ -6,17 +6,18 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from domain.template_validation import validate_template
+from domain.template_yaml import load_template_yaml
 from domain.templates import Template
 
 _PACKAGE = "domain.builtin_templates"
 
 
 def parse_template(text: str) -> dict[str, Any]:
-    """YAML (or JSON, a subset of YAML) text to a plain mapping; validation happens elsewhere."""
-    data = yaml.safe_load(text)
+    """YAML (or JSON, a subset of YAML) text to a plain mapping; validation happens elsewhere.
+
+    Size- and alias-bounded (domain/template_yaml.py): a `ValueError` names what was refused."""
+    data = load_template_yaml(text)
     if not isinstance(data, dict):
         raise ValueError("a template must be a mapping with key, name and steps")
     return data

@@ -16,6 +16,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
 from domain.activity_catalog import ACTIVITY_CATALOG
+from domain.schema_safety import schema_safety_problems
 from domain.templates import (
     END,
     FAIL,
@@ -48,6 +49,9 @@ def validate_template(data: Mapping[str, Any]) -> Template:
     """Parse and check a template (already loaded from YAML or JSON); raise `TemplateError`."""
     if not isinstance(data, Mapping):
         raise TemplateError(["template: must be a mapping with key, name and steps"])
+    too_big = _size_problem(data)
+    if too_big:
+        raise TemplateError([too_big])
     try:
         template = Template.model_validate(dict(data))
     except ValidationError as exc:
@@ -57,6 +61,38 @@ def validate_template(data: Mapping[str, Any]) -> Template:
     if problems:
         raise TemplateError(problems)
     return template
+
+
+# --- size ---------------------------------------------------------------------------------------
+
+MAX_TEMPLATE_NODES = 50_000
+MAX_TEMPLATE_DEPTH = 64
+MAX_TEMPLATE_TEXT = 200_000  # characters of keys and strings together
+
+
+def _size_problem(data: Mapping[str, Any]) -> str | None:
+    """A template is stored, sent to every engagement workflow and shown in the console: it is
+    bounded before anything else looks at it (a JSON `definition` skips the YAML limits)."""
+    nodes = text = 0
+    todo: list[tuple[Any, int]] = [(data, 0)]
+    while todo:
+        node, depth = todo.pop()
+        nodes += 1
+        if depth > MAX_TEMPLATE_DEPTH:
+            return f"template: too deep (more than {MAX_TEMPLATE_DEPTH} levels of nesting)"
+        if isinstance(node, Mapping):
+            text += sum(len(str(key)) for key in node)
+            todo.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list | tuple):
+            todo.extend((value, depth + 1) for value in node)
+        elif isinstance(node, str):
+            text += len(node)
+        if nodes > MAX_TEMPLATE_NODES or text > MAX_TEMPLATE_TEXT:
+            return (
+                f"template: too large (at most {MAX_TEMPLATE_NODES} values and "
+                f"{MAX_TEMPLATE_TEXT} characters of text)"
+            )
+    return None
 
 
 # --- ISO-8601 durations --------------------------------------------------------------------------
@@ -382,6 +418,10 @@ def _check_not_by(
 
 
 def _check_schema(schema: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    unsafe = schema_safety_problems(schema, where)
+    if unsafe:
+        problems.extend(unsafe)
+        return
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -57,6 +58,12 @@ class Firm(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # A partner's scope is their firm: the database refuses a partner without one (0016).
+    __table_args__ = (
+        CheckConstraint(
+            "role <> 'partner' OR firm_id IS NOT NULL", name="ck_users_partner_has_firm"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,4 +1,4 @@
-"""Login (throttled per user and per client address), the caller's identity, own password."""
+"""Login (throttled per user and client address), the caller's identity, own password."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, require
 from api.permissions import Permission
 from api.schemas import MeOut, TokenOut
 from api.schemas import Request as StrictBody
-from core.security import MIN_PASSWORD_LENGTH, hash_password, issue_token, verify_password
+from core.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    issue_token,
+    needs_rehash,
+    verify_password,
+)
 from store.repositories import audit, throttle, users
 from store.repositories.audit import AuditRecord
 
@@ -31,8 +37,36 @@ _INVALID = HTTPException(
 )
 
 
-def _throttle_keys(username: str, address: str) -> tuple[str, str]:
-    return f"user:{username.lower()[:150]}", f"addr:{address[:150]}"
+def _client(request: Request) -> str:
+    """The client address, as a trusted proxy named it (api/middleware.py: ProxyHeaders)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle_key(username: str, address: str) -> str:
+    return f"login:{username.lower()[:64]}|{address[:64]}"
+
+
+def _throttled(wait: timedelta) -> HTTPException:
+    return HTTPException(
+        status_code=429,
+        detail="too many failed attempts; try again later",
+        headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
+    )
+
+
+async def _admit(sessions: SessionsDep, settings: SettingsDep, key: str) -> None:
+    """Count this password attempt, committed before the slow hash runs (429 while waiting)."""
+    async with sessions.begin() as session:
+        wait = await throttle.admit(
+            session,
+            key,
+            free=settings.login_max_failures,
+            base=timedelta(seconds=settings.login_backoff_base_seconds),
+            cap=timedelta(seconds=settings.login_lockout_seconds),
+            now=datetime.now(UTC),
+        )
+    if wait is not None:
+        raise _throttled(wait)
 
 
 @router.post(
@@ -46,38 +80,18 @@ async def login(
     sessions: SessionsDep,
     settings: SettingsDep,
 ) -> TokenOut:
-    """OAuth2 password login. Repeated failures lock the username and the client address out
-    for `login_lockout_seconds` (429 with Retry-After), on every API replica alike."""
-    now = datetime.now(UTC)
-    address = request.client.host if request.client else "unknown"
-    user_key, addr_key = _throttle_keys(form.username, address)
-    window = timedelta(seconds=settings.login_lockout_seconds)
-    async with sessions.begin() as session:
-        wait = await throttle.locked_for(session, [user_key, addr_key], now)
-        if wait is not None:
-            raise HTTPException(
-                status_code=429,
-                detail="too many failed logins; try again later",
-                headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
-            )
+    """OAuth2 password login, throttled per (username, client address) with a doubling wait
+    (429 with Retry-After), on every API replica alike."""
+    address = _client(request)
+    key = _throttle_key(form.username, address)
+    await _admit(sessions, settings, key)
+    async with sessions() as session:
         user = await users.get_by_username(session, form.username[:64])
     # argon2 is deliberately slow: off the event loop, so one login does not stall others.
-    valid = await asyncio.to_thread(
-        verify_password, user.password_hash if user else _DUMMY_HASH, form.password
-    )
-    # Failures are written in their own transaction: the 401 must not roll them back.
+    stored = user.password_hash if user else _DUMMY_HASH
+    valid = await asyncio.to_thread(verify_password, stored, form.password)
     async with sessions.begin() as session:
         if user is None or not valid or not user.active:
-            await throttle.record_failure(
-                session, user_key, limit=settings.login_max_failures, window=window, now=now
-            )
-            await throttle.record_failure(
-                session,
-                addr_key,
-                limit=settings.login_max_failures_per_address,
-                window=window,
-                now=now,
-            )
             await audit.record(
                 session,
                 AuditRecord(
@@ -91,7 +105,12 @@ async def login(
             )
             failed = True
         else:
-            await throttle.clear(session, user_key)
+            await throttle.clear(session, key)
+            if needs_rehash(stored):
+                current = await users.get(session, user.id)
+                if current is not None:
+                    rehashed = await asyncio.to_thread(hash_password, form.password)
+                    await users.rehash_password(session, current, rehashed)
             await audit.record(
                 session,
                 AuditRecord(
@@ -113,6 +132,22 @@ async def login(
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
+@router.post("/auth/logout", status_code=204, response_class=Response)
+async def logout(
+    session: SessionDep, principal: Annotated[Principal, Depends(require(Permission.ME))]
+) -> Response:
+    """Revoke the caller's tokens on the server (the token version moves on), so a copied token
+    is dead from now on, not when it expires; it signs the user out of every session."""
+    user = await users.get(session, principal.id)
+    if user is None:
+        raise HTTPException(status_code=404, detail="user not found")
+    await users.revoke_tokens(session, user)
+    await audit.record(
+        session, principal.audit_record("auth.logout", "user", str(user.id), firm_id=user.firm_id)
+    )
+    return Response(status_code=204)
+
+
 @router.get("/me", response_model=MeOut)
 async def me(principal: Annotated[Principal, Depends(require(Permission.ME))]) -> MeOut:
     return MeOut(
@@ -131,16 +166,24 @@ class PasswordChangeIn(StrictBody):
 
 @router.post("/me/password", status_code=204, response_class=Response)
 async def change_own_password(
+    request: Request,
     body: PasswordChangeIn,
     session: SessionDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(require(Permission.ME))],
 ) -> Response:
-    """Change your password; every token issued before (this one included) stops working."""
+    """Change your password; every token issued before (this one included) stops working.
+
+    Throttled like a login: a stolen token must not be a way to guess the password."""
     user = await users.get(session, principal.id)
     if user is None:
         raise HTTPException(status_code=404, detail="user not found")
+    key = _throttle_key(user.username, _client(request))
+    await _admit(sessions, settings, key)
     if not await asyncio.to_thread(verify_password, user.password_hash, body.current_password):
         raise HTTPException(status_code=403, detail="the current password is not correct")
+    await throttle.clear(session, key)
     new_hash = await asyncio.to_thread(hash_password, body.new_password)
     await users.set_password(session, user, new_hash)
     await audit.record(

@@ -270,6 +270,7 @@ def _text(value: str) -> str:
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .replace("\r", "\\n")  # a bare CR ends a content line for some parsers
     )
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
-from api.schemas import Request
+from api.schemas import Request, Text
 from store.repositories import audit, queues, tasks
 from store.repositories.queues import ClerkWorkload
 
@@ -39,7 +39,7 @@ class AvailabilityIn(Request):
 
 
 class RedistributeIn(Request):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class RedistributeOut(BaseModel):

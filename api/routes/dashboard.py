@@ -199,13 +199,26 @@ def _zone(firm: Firm | None) -> ZoneInfo:
     return ZoneInfo(firm.timezone) if firm is not None else ZoneInfo("UTC")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet runs a cell that starts like a formula (OWASP "CSV Injection"): such text,
+    a firm or matter name written by a user, is prefixed with a quote so it stays text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_response(rows: Iterable[BaseModel], columns: Sequence[str], filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         values = row.model_dump(mode="json")
-        writer.writerow({k: "" if values.get(k) is None else values[k] for k in columns})
+        writer.writerow({k: _cell(values.get(k)) for k in columns})
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

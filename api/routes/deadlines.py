@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import Principal, require
 from api.permissions import Permission
-from api.schemas import Request
+from api.schemas import Name, Request
 from sla import BusinessCalendar, add_business_time, compute_court_deadline
 from sla.calendar import load_zone
 from sla.court_days import CourtDeadline, compute_court_hours, end_of_last_day
@@ -77,8 +77,8 @@ class BusinessHoursIn(Request):
     kind: Literal["business_hours"]
     start: AwareDatetime
     hours: float = Field(gt=0, le=24 * 365)
-    timezone: str = Field(default="America/New_York", max_length=64)
-    holidays: list[str] = Field(default_factory=lambda: ["US-FED"], max_length=10)
+    timezone: Name = Field(default="America/New_York", max_length=64)
+    holidays: list[Name] = Field(default_factory=lambda: ["US-FED"], max_length=10)
     business_hours: dict[str, list[str]] | None = Field(
         default=None, description='e.g. {"mon": ["09:00", "17:00"]}; default Monday-Friday 9-17'
     )

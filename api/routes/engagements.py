@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
-from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
 from api import engagement_client, idempotency
 from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
 from api.engagement_view import steps_of, timeline_of
 from api.permissions import Permission
+from api.schema_checks import schema_errors
 from api.schemas import (
     EngagementDetail,
     EngagementIn,
@@ -26,6 +26,7 @@ from api.schemas import (
     ReasonIn,
     TemplateRef,
 )
+from domain.audit_detail import free_text
 from domain.enums import Priority
 from domain.messages import (
     UPDATE_CANCEL,
@@ -68,19 +69,6 @@ def _out(row: Engagement) -> EngagementOut:
         updated_at=row.updated_at,
         closed_at=row.closed_at,
     )
-
-
-def input_errors(schema: dict[str, Any], inputs: dict[str, Any]) -> list[dict[str, str]]:
-    validator = Draft202012Validator(schema)
-    return [
-        {
-            "field": "inputs." + ".".join(str(p) for p in error.absolute_path)
-            if error.absolute_path
-            else "inputs",
-            "message": error.message,
-        }
-        for error in sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
-    ]
 
 
 def _court_deadline(body: EngagementIn, firm_timezone: str) -> datetime | None:
@@ -173,7 +161,12 @@ async def _reserve(
         court_deadline = _court_deadline(body, firm.timezone)
         contract = FirmSlaPolicy.model_validate(firm.sla_policy or {})
         template = apply_contract(templates.as_template(row), contract)
-        errors = input_errors(template.input_schema, body.inputs)
+        errors = await schema_errors(
+            template.input_schema,
+            body.inputs,
+            field="inputs",
+            limit_seconds=settings.schema_check_timeout_seconds,
+        )
         if errors:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
             return JSONResponse(
@@ -450,7 +443,7 @@ async def cancel_engagement(
                 str(engagement_id),
                 engagement_id=engagement_id,
                 firm_id=firm_id,
-                detail={"reason": body.reason},
+                detail=free_text("reason", body.reason),
             ),
         )
     return result

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Principal, SessionDep, require
 from api.permissions import Permission
 from api.routes.tasks import _audit, _detail, _visible
-from api.schemas import AssignIn, Request, TaskDetail
+from api.schemas import AssignIn, Request, TaskDetail, Text
 from domain.eligibility import Refusal, refusal
 from domain.enums import Priority, Role, TaskStatus
 from domain.errors import DomainError, ErrorType
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 class BulkReassignIn(Request):
     task_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     assignee: uuid.UUID | str = Field(description="user id or username")
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
     dry_run: bool = Field(default=False, description="check every item, change nothing")
 
 
@@ -44,7 +44,7 @@ class BulkReassignOut(BaseModel):
 
 class PriorityIn(Request):
     priority: Priority
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class BulkPriorityIn(Request):

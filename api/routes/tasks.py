@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +23,7 @@ from api.deps import (
 )
 from api.engagement_view import task_sla_state
 from api.permissions import Permission
+from api.schema_checks import schema_errors
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
 from domain.documents import named_documents
 from domain.eligibility import refusal
@@ -322,19 +322,6 @@ async def add_comment(
     return _comment(comment)
 
 
-def output_errors(schema: dict[str, Any] | None, output: dict[str, Any]) -> list[dict[str, str]]:
-    if not schema:
-        return []
-    validator = Draft202012Validator(schema)
-    return [
-        {
-            "field": "output" + "".join(f".{p}" for p in error.absolute_path),
-            "message": error.message,
-        }
-        for error in sorted(validator.iter_errors(output), key=lambda e: list(e.absolute_path))
-    ]
-
-
 async def document_errors(session: AsyncSession, task: Task, output: dict[str, Any]) -> list[str]:
     """A `format: document` field must name a live document of the task's own engagement."""
     named = list(named_documents(task.output_schema, output))
@@ -384,7 +371,12 @@ async def complete_task(
             status_code=422,
             detail=f"outcome {body.outcome!r} is not allowed here (allowed: {allowed})",
         )
-    errors = output_errors(task.output_schema, body.output)
+    errors = await schema_errors(
+        task.output_schema,
+        body.output,
+        field="output",
+        limit_seconds=settings.schema_check_timeout_seconds,
+    )
     if errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         raise HTTPException(

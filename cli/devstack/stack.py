@@ -75,6 +75,9 @@ def _app_process(name: str, args: list[str], env: dict[str, str], logs: Path) ->
 
 
 def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
+    # The one place dev mode is switched on: every setting read below, and every child
+    # (inheriting the environment), accepts the public development keys only because of this.
+    os.environ["DOCKETFLOW_ENV"] = "dev"
     home.mkdir(parents=True, exist_ok=True)
     _configure_logging(home)
     previous = _read_stack(home)
@@ -101,6 +104,8 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
             process=supervisor.start(Child("temporal", temporal.spawn, stop_timeout=15)),
         )
         stack = {
+            # `--home` commands (users, seed, templates…) reach this stack in dev mode too.
+            "env": "dev",
             "database_url": database_url,
             "postgres_port": postgres.port,
             "temporal_address": temporal.address,

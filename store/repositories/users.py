@@ -59,6 +59,18 @@ async def set_password(session: AsyncSession, user: User, password_hash: str) ->
     await session.flush()
 
 
+async def revoke_tokens(session: AsyncSession, user: User) -> None:
+    """Sign the user out everywhere: every token issued so far stops verifying."""
+    user.token_version += 1
+    await session.flush()
+
+
+async def rehash_password(session: AsyncSession, user: User, password_hash: str) -> None:
+    """The same password under new hashing parameters: no token is revoked."""
+    user.password_hash = password_hash
+    await session.flush()
+
+
 def worker_facts(user: User) -> WorkerFacts:
     """The user as domain.eligibility reads them."""
     return WorkerFacts(

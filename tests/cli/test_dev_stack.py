@@ -116,7 +116,12 @@ def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> N
 def test_templates_add_publishes_a_version_and_refuses_a_broken_file(
     tmp_path: Path, database_url: str
 ) -> None:
-    env = {**os.environ, "DOCKETFLOW_DATABASE_URL": database_url, "DOCKETFLOW_LOG_JSON": "false"}
+    env = {
+        **os.environ,
+        "DOCKETFLOW_DATABASE_URL": database_url,
+        "DOCKETFLOW_LOG_JSON": "false",
+        "DOCKETFLOW_ENV": "test",
+    }
     good = tmp_path / "letter.yaml"
     good.write_text(
         "key: short-letter\nname: Short letter\nsteps:\n"

@@ -3,14 +3,19 @@ a signing-key rotation until they expire."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
+from cli.bootstrap import add_user
 from cli.main import app as cli
 from core.security import issue_token
 from core.settings import Settings
@@ -54,12 +59,126 @@ async def test_a_success_before_the_limit_resets_the_count(api: Stack) -> None:
     assert (await _login(api.http, "carlos", PASSWORD)).status_code == 200
 
 
-async def test_one_address_guessing_many_usernames_is_locked_out(settings: Settings) -> None:
-    limited = settings.model_copy(update={"login_max_failures_per_address": 4})
-    async with running_api(limited) as (http, _):
-        for n in range(4):
-            assert (await _login(http, f"nobody{n}", "guess")).status_code == 401
-        assert (await _login(http, "nobody-else", "guess")).status_code == 429
+async def test_one_users_failures_lock_no_one_else_behind_the_same_address(api: Stack) -> None:
+    # Behind an ingress every user shares its address: one user's guesses lock only that pair.
+    for _ in range(3):
+        assert (await _login(api.http, "carlos", "wrong-password")).status_code == 401
+    assert (await _login(api.http, "carlos", PASSWORD)).status_code == 429
+    assert (await _login(api.http, "ada", PASSWORD)).status_code == 200
+
+
+async def test_a_guessed_account_still_logs_in_from_another_address(settings: Settings) -> None:
+    # A trusted proxy (the ingress at 127.0.0.1, the ASGI test client's address) names the client.
+    fast = settings.model_copy(update={"login_max_failures": 3, "forwarded_allow_ips": "127.0.0.1"})
+    async with running_stack(fast, with_worker=False) as running:
+        await running.add_user("carlos", Role.CLERK, ["drafting"])
+        attacker = {"X-Forwarded-For": "203.0.113.7"}
+        for _ in range(3):
+            response = await running.http.post(
+                TOKEN, data={"username": "carlos", "password": "guess"}, headers=attacker
+            )
+            assert response.status_code == 401
+        response = await running.http.post(
+            TOKEN, data={"username": "carlos", "password": PASSWORD}, headers=attacker
+        )
+        assert response.status_code == 429
+        own = {"X-Forwarded-For": "198.51.100.20"}
+        response = await running.http.post(
+            TOKEN, data={"username": "carlos", "password": PASSWORD}, headers=own
+        )
+        assert response.status_code == 200
+
+
+async def test_forwarded_for_from_an_untrusted_peer_is_ignored(settings: Settings) -> None:
+    fast = settings.model_copy(update={"login_max_failures": 3, "forwarded_allow_ips": "10.9.9.9"})
+    async with running_stack(fast, with_worker=False) as running:
+        await running.add_user("carlos", Role.CLERK, ["drafting"])
+        for n in range(3):
+            # A new spoofed address per guess does not buy new guesses.
+            spoofed = {"X-Forwarded-For": f"203.0.113.{n}"}
+            response = await running.http.post(
+                TOKEN, data={"username": "carlos", "password": "guess"}, headers=spoofed
+            )
+            assert response.status_code == 401
+        response = await running.http.post(
+            TOKEN,
+            data={"username": "carlos", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.99"},
+        )
+        assert response.status_code == 429
+
+
+async def test_a_parallel_burst_gets_no_more_guesses_than_the_limit(api: Stack) -> None:
+    answers = await asyncio.gather(*(_login(api.http, "carlos", f"guess-{n}") for n in range(20)))
+    codes = sorted(response.status_code for response in answers)
+    assert codes.count(401) == 3, codes  # login_max_failures in this fixture
+    assert codes.count(429) == 17, codes
+
+
+async def test_each_failure_after_the_limit_doubles_the_wait(settings: Settings) -> None:
+    # A 3 s base leaves room for a loaded machine between the requests.
+    quick = settings.model_copy(
+        update={
+            "login_max_failures": 2,
+            "login_backoff_base_seconds": 3,
+            "login_lockout_seconds": 60,
+        }
+    )
+    async with running_api(quick) as (http, _):
+        await add_user(quick, "carlos", Role.CLERK, PASSWORD, None, [])
+        for _ in range(2):
+            assert (await _login(http, "carlos", "guess")).status_code == 401
+        first = await _login(http, "carlos", PASSWORD)
+        assert first.status_code == 429
+        assert 1 <= int(first.headers["Retry-After"]) <= 3
+        await asyncio.sleep(int(first.headers["Retry-After"]) + 0.2)
+        assert (await _login(http, "carlos", "guess")).status_code == 401
+        second = await _login(http, "carlos", PASSWORD)
+        assert second.status_code == 429
+        assert 4 <= int(second.headers["Retry-After"]) <= 6  # twice the base
+        await asyncio.sleep(int(second.headers["Retry-After"]) + 0.2)
+        assert (await _login(http, "carlos", PASSWORD)).status_code == 200
+
+
+async def test_guessing_the_current_password_is_throttled(api: Stack) -> None:
+    for _ in range(3):
+        await api.call(
+            "POST",
+            "/me/password",
+            "carlos",
+            403,
+            json={"current_password": "guess", "new_password": "a-new-password-1"},
+        )
+    response = await api.call(
+        "POST",
+        "/me/password",
+        "carlos",
+        429,
+        json={"current_password": PASSWORD, "new_password": "a-new-password-1"},
+    )
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+async def test_a_login_rehashes_a_password_hashed_with_older_parameters(api: Stack) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    engine = create_async_engine(api.settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE users SET password_hash = :h WHERE username = 'carlos'"),
+                {"h": weak.hash(PASSWORD)},
+            )
+        assert (await _login(api.http, "carlos", PASSWORD)).status_code == 200
+        async with engine.connect() as connection:
+            stored = (
+                await connection.execute(
+                    text("SELECT password_hash FROM users WHERE username = 'carlos'")
+                )
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    assert not PasswordHasher().check_needs_rehash(stored)
+    await api.call("GET", "/me", "carlos", 200)  # a rehash revokes no token
 
 
 async def test_the_lockout_is_shared_by_every_api_replica(api: Stack) -> None:
