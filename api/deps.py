@@ -22,7 +22,7 @@ from store.db import SessionFactory
 from store.key_store import FirmKeyStore
 from store.repositories import users
 from store.repositories.audit import AuditRecord
-from store.scope import Scope
+from store.scope import ClerkWork, Scope, clerk_holds_task
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -80,8 +80,13 @@ class Principal:
 
     @property
     def scope(self) -> Scope:
-        # Partners see their firm only; BPO staff work across the firms they serve.
-        return Scope(self.firm_id) if self.role == Role.PARTNER else Scope.everything()
+        # Partners see their firm only; BPO staff work across the firms they serve, a clerk only
+        # the engagements of their own work (HIPAA minimum necessary, store/scope.py).
+        if self.role == Role.PARTNER:
+            return Scope(self.firm_id)
+        if self.role == Role.CLERK:
+            return Scope(None, ClerkWork(self.id, self.skills))
+        return Scope.everything()
 
     def audit_record(
         self,
@@ -119,6 +124,20 @@ class Principal:
     @property
     def worker(self) -> WorkerFacts:
         return self.actor.worker
+
+
+async def ensure_holds_a_task_of(
+    session: AsyncSession, principal: Principal, engagement_id: uuid.UUID, what: str
+) -> None:
+    """A clerk acts on an engagement (posts its events, comments on its tasks) only while
+    holding one of its tasks (HIPAA minimum necessary, 45 CFR 164.502(b)); managers always."""
+    if principal.role != Role.CLERK:
+        return
+    if not await clerk_holds_task(session, principal.id, engagement_id):
+        raise HTTPException(
+            status_code=403,
+            detail=f"a clerk may {what} only while holding one of this engagement's tasks",
+        )
 
 
 _UNAUTHENTICATED = HTTPException(

@@ -21,8 +21,10 @@ class UserError(Exception):
 
 
 async def migrate_and_sync(settings: Settings) -> None:
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    engine = make_engine(settings.database_url, pool_size=1, limits=settings.database_limits)
+    """Migrations and the built-in templates, as the schema's owner (`owner_database_url`)."""
+    url = settings.migration_database_url
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = make_engine(url, pool_size=1, limits=settings.database_limits)
     async with make_session_factory(engine).begin() as session:
         await templates.sync_builtins(session, builtin_templates().values())
     await engine.dispose()

@@ -16,9 +16,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.audit_signing import HeadSigner, HeadVerifier, public_key_text
+
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # Dev/test only: the master key that wraps payload data keys (base64 of 32 bytes). Refused in prod.
 DEV_CODEC_MASTER_KEY = "Wtrcd/MRW3LmQhhA45UttaugLzdhGNV0PM4yUbMOs2s="
+# Dev/test only: the Ed25519 private key (base64 of its 32-byte seed) that signs audit chain
+# heads. Refused in prod: anyone who knows it can sign a head for a rewritten chain.
+DEV_AUDIT_SIGNING_KEY = "ZG9ja2V0Zmxvdy1kZXYtYXVkaXQtc2lnbmluZy1rZXk="
 STACK_FILE = "stack.json"
 
 
@@ -53,7 +58,11 @@ class Settings(BaseSettings):
     # "dev" / "test" explicitly.
     env: Literal["dev", "test", "prod"] = "prod"
     home: Path | None = None
-    database_url: str = "postgresql+psycopg://docketflow:docketflow@127.0.0.1:5432/docketflow"
+    # The runtime role (API, workers, CLI): DML only, no ownership (migration 0017).
+    database_url: str = "postgresql+psycopg://docketflow_app:docketflow@127.0.0.1:5432/docketflow"
+    # The role that owns the schema, used by `docketflow migrate` only; unset: `database_url`
+    # (a deployment with one role, which then also owns the audit log it writes).
+    owner_database_url: str | None = None
     # Connections each API process keeps open and never exceeds (no overflow): a pool smaller than
     # the requests in flight opens and closes a connection per request beyond it (a PostgreSQL
     # backend started each time). 20 was already each process's cap (10 kept + 10 overflow).
@@ -76,6 +85,13 @@ class Settings(BaseSettings):
     # Per-firm data keys (store/key_store.py) are cached unwrapped for this long: a key shredded
     # in one process stops decrypting in the others within this time.
     codec_key_cache_seconds: float = Field(default=60, ge=0, le=3600)
+    # Audit chain heads are signed (Ed25519) by the workers with this key, which the database
+    # never sees, every `audit_head_interval_seconds` while the chain grows (core/audit_signing.py).
+    # `audit_verify_keys` (kid -> base64 public key) keeps retired keys' heads verifiable.
+    audit_signing_key: str = DEV_AUDIT_SIGNING_KEY
+    audit_signing_key_id: str = Field(default="a1", pattern=r"^[A-Za-z0-9._-]{1,32}$")
+    audit_verify_keys: dict[str, str] = Field(default_factory=dict)
+    audit_head_interval_seconds: float = Field(default=60.0, gt=0)
     # SLA alerts (warnings, breaches, escalations) are POSTed here as signed JSON (Slack/Teams
     # bridge, paging, the firm's systems); without a URL they are read in-app only.
     notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
@@ -136,6 +152,15 @@ class Settings(BaseSettings):
             idle_in_transaction_timeout_seconds=self.database_idle_in_transaction_timeout_seconds,
         )
 
+    @property
+    def migration_database_url(self) -> str:
+        return self.owner_database_url or self.database_url
+
+    @field_validator("owner_database_url", mode="before")
+    @classmethod
+    def _empty_owner_is_none(cls, value: object) -> object:
+        return value or None
+
     @field_validator("notify_webhook_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -162,6 +187,13 @@ class Settings(BaseSettings):
             "or DOCKETFLOW_DOCUMENT_STORE=s3"
         )
 
+    def audit_head_signer(self) -> HeadSigner:
+        return HeadSigner(self.audit_signing_key_id, self.audit_signing_key)
+
+    def audit_head_verifier(self) -> HeadVerifier:
+        current = {self.audit_signing_key_id: public_key_text(self.audit_signing_key)}
+        return HeadVerifier({**self.audit_verify_keys, **current})
+
     def token_signing_key(self) -> tuple[str, str]:
         return self.token_key_id, self.secret_key
 
@@ -181,6 +213,12 @@ def _check_key_material(settings: Settings) -> None:
         raise ValueError(f"DOCKETFLOW_CODEC_KEY_ID {settings.codec_key_id!r} is not in CODEC_KEYS")
     if settings.token_key_id in settings.token_retired_keys:
         raise ValueError("DOCKETFLOW_TOKEN_KEY_ID must not also be a retired key id")
+    try:
+        seed = base64.b64decode(settings.audit_signing_key, validate=True)
+    except (binascii.Error, ValueError):
+        seed = b""
+    if len(seed) != 32:
+        raise ValueError("DOCKETFLOW_AUDIT_SIGNING_KEY must be base64 of a 32-byte Ed25519 seed")
     if settings.env != "prod":
         return
     if settings.codec_master_key == DEV_CODEC_MASTER_KEY:
@@ -201,6 +239,10 @@ def _check_key_material(settings: Settings) -> None:
     weak = [kid for kid, key in settings.token_retired_keys.items() if len(key) < 32]
     if weak:
         raise ValueError(f"retired token keys shorter than 32 characters: {weak}")
+    if settings.audit_signing_key == DEV_AUDIT_SIGNING_KEY:
+        raise ValueError(
+            "DOCKETFLOW_AUDIT_SIGNING_KEY must be set outside dev (`docketflow audit new-key`)"
+        )
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:

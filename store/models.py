@@ -270,6 +270,22 @@ class AuditEntry(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
 
+class AuditHead(Base):
+    """A chain head signed by a worker with a key the database never holds (migration 0017);
+    append-only like the log."""
+
+    __tablename__ = "audit_heads"
+    __table_args__ = (Index("ix_audit_heads_seq", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(100))
+
+
 class IdempotentResponse(Base):
     """The first answer to a mutating call, replayed when the same Idempotency-Key comes again."""
 

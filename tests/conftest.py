@@ -1,7 +1,9 @@
 """Fixtures that start the real parts: a private PostgreSQL cluster and a Temporal dev server.
 
 Each test gets its own database, cloned from a migrated template (fast, and no test sees another's
-rows), and its own Temporal task queue, so tests never share state.
+rows), and its own Temporal task queue, so tests never share state. The template is migrated by
+the owner role; tests, the API and the worker connect as the runtime role (store/roles.py), as a
+deployment does. `owner_database_url` is for the few tests that act as the owner.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from cli.bootstrap import migrate_and_sync
-from cli.devstack.postgres import PrivatePostgres
+from cli.devstack.postgres import RUNTIME_USER, PrivatePostgres
 from cli.devstack.temporal_server import temporal_binary
 from core.settings import Settings
 from core.temporal import data_converter
@@ -37,11 +39,24 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePostgr
 
 
 @pytest.fixture
-def database_url(postgres: PrivatePostgres) -> Iterator[str]:
+def test_database(postgres: PrivatePostgres) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
-    url = postgres.create_database(name, template=TEMPLATE_DB)
-    yield url
+    postgres.create_database(name, template=TEMPLATE_DB)
+    yield name
     postgres.drop_database(name)
+
+
+@pytest.fixture
+def database_url(postgres: PrivatePostgres, test_database: str) -> str:
+    """The test's database as the runtime role."""
+    return postgres.url_for(test_database, RUNTIME_USER)
+
+
+@pytest.fixture
+def owner_database_url(postgres: PrivatePostgres, test_database: str) -> str:
+    """The test's database as the role that owns the schema (and may become the maintenance
+    role): for tests that tamper with the audit log as an owner could."""
+    return postgres.url_for(test_database)
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +72,14 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def settings(database_url: str, temporal_env: WorkflowEnvironment, tmp_path: Path) -> Settings:
+def settings(
+    database_url: str, owner_database_url: str, temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> Settings:
     return Settings(
         env="test",
         document_root=tmp_path / "documents",
         database_url=database_url,
+        owner_database_url=owner_database_url,
         temporal_address=temporal_env.client.service_client.config.target_host,
         task_queue=f"test-{uuid.uuid4().hex[:10]}",
         update_timeout_seconds=20,

@@ -25,7 +25,7 @@ from store.db import make_engine, make_session_factory
 from store.key_store import firm_key_store
 from tests import sample_files
 from tests.history_transcoding import reencrypt_for_replay
-from workers.audit_chainer import chaining
+from workers.audit_chainer import HeadSigning, chaining
 from workers.engagement_worker import build_worker
 
 PASSWORD = "correct-horse-battery"
@@ -213,7 +213,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
     sessions = make_session_factory(engine)
     client = await connect(settings, firm_key_store(settings, sessions))
     worker = build_worker(client, sessions, settings.task_queue, settings=settings)
-    async with worker, chaining(sessions):
+    async with worker, chaining(sessions, signing=HeadSigning.from_settings(settings)):
         yield
     await engine.dispose()
 

@@ -44,6 +44,7 @@ USER_ENV = {
     "DOCKETFLOW_SECRET_KEY": "s" * 64,
     "DOCKETFLOW_CODEC_MASTER_KEY": "A" * 43 + "=",  # base64 of 32 bytes
     "DOCKETFLOW_CODEC_KEYS": '{"k1": "wrapped-key-placeholder"}',
+    "DOCKETFLOW_AUDIT_SIGNING_KEY": "B" * 43 + "=",  # base64 of a 32-byte seed
 }
 
 
@@ -315,10 +316,13 @@ def test_app_services_run_in_prod_with_the_secret_from_the_environment(
 
 
 def test_app_services_share_one_configuration(services: dict[str, dict[str, Any]]) -> None:
-    # migrate must migrate the database the api and worker then use, and so on.
+    # migrate must migrate the database the api and worker then use, and so on; it alone
+    # also has the owner's URL.
     api = environment_of(services["api"])
     for name in APP_SERVICES:
-        assert environment_of(services[name]) == api, name
+        env = environment_of(services[name])
+        env.pop("DOCKETFLOW_OWNER_DATABASE_URL", None)
+        assert env == api, name
 
 
 def test_every_docketflow_variable_is_a_settings_field(
@@ -355,9 +359,23 @@ def test_database_url_reaches_the_app_database_on_the_postgres_service(
     assert url.host == "postgres"
     assert url.port == POSTGRES_PORT
     assert "command" not in services["postgres"], "a custom command could move the port"
-    assert url.username == postgres["APP_DB_USER"]
-    assert url.password == postgres["APP_DB_PASSWORD"]
+    assert url.username == postgres["APP_RUNTIME_DB_USER"]
+    assert url.password == postgres["APP_RUNTIME_DB_PASSWORD"]
     assert url.database == postgres["APP_DB_NAME"]
+
+
+def test_only_migrate_connects_as_the_schemas_owner(
+    app_env: dict[str, str], services: dict[str, dict[str, Any]]
+) -> None:
+    postgres = environment_of(services["postgres"])
+    owner: URL = make_url(environment_of(services["migrate"])["DOCKETFLOW_OWNER_DATABASE_URL"])
+    assert (owner.username, owner.password) == (
+        postgres["APP_DB_USER"],
+        postgres["APP_DB_PASSWORD"],
+    )
+    assert (owner.host, owner.database) == ("postgres", postgres["APP_DB_NAME"])
+    for name in ("api", "worker"):
+        assert "DOCKETFLOW_OWNER_DATABASE_URL" not in environment_of(services[name])
 
 
 def test_postgres_init_script_reads_only_variables_the_postgres_service_sets(

@@ -24,7 +24,7 @@ from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.document_vault import DocumentVault, blob_store
 from store.key_store import firm_key_store
-from workers.audit_chainer import chaining
+from workers.audit_chainer import HeadSigning, chaining
 from workers.schedules import ensure_housekeeping_schedules
 from workflows.engagement import EngagementWorkflow
 from workflows.housekeeping import (
@@ -113,7 +113,7 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     await ensure_housekeeping_schedules(client, settings.task_queue)
     log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
-    async with worker, chaining(sessions):
+    async with worker, chaining(sessions, signing=HeadSigning.from_settings(settings)):
         await stop.wait()
     await engine.dispose()
     log.info("worker.stopped")

@@ -12,7 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api import engagement_client, idempotency
-from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, TemporalDep, require
+from api.deps import (
+    Principal,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    TemporalDep,
+    ensure_holds_a_task_of,
+    require,
+)
 from api.engagement_view import steps_of, timeline_of
 from api.permissions import Permission
 from api.schema_checks import schema_errors
@@ -329,6 +337,7 @@ async def post_event(
 ) -> PostEventResult:
     async with sessions() as session:
         await _visible(session, engagement_id, principal)
+        await ensure_holds_a_task_of(session, principal, engagement_id, "post events")
         open_waits = await waits.waiting_for(session, engagement_id, body.type, body.item)
     if not open_waits:
         raise HTTPException(

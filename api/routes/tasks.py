@@ -18,6 +18,7 @@ from api.deps import (
     SessionsDep,
     SettingsDep,
     TemporalDep,
+    ensure_holds_a_task_of,
     require,
     require_on_session,
 )
@@ -315,6 +316,7 @@ async def add_comment(
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
 ) -> CommentOut:
     task = await _visible(session, task_id, principal)
+    await ensure_holds_a_task_of(session, principal, task.engagement_id, "comment on tasks")
     comment = await tasks.add_comment(session, task, principal.id, body.body)
     # Working on a task (a note by its holder) renews the holder's lease.
     await tasks.renew_lease(session, task.id, principal.id)

@@ -17,12 +17,16 @@ from pathlib import Path
 import structlog
 
 from cli.devstack.ports import free_port, is_free
+from store.roles import RUNTIME
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15)]
 SYSTEM_USER = "postgres"
+# The cluster's superuser, which owns the schema and runs the migrations; the API, workers and
+# CLI connect as the runtime role (store/roles.py, migration 0017), created at every start.
 DB_USER = "docketflow"
+RUNTIME_USER = RUNTIME
 
 
 def find_bin_dir() -> Path:
@@ -92,12 +96,17 @@ class PrivatePostgres:
 
     @property
     def url(self) -> str:
-        assert self.port is not None
-        return f"postgresql+psycopg://{DB_USER}@127.0.0.1:{self.port}/docketflow"
+        """The owner's URL of `docketflow` (migrations, benchmarks)."""
+        return self.url_for("docketflow")
 
-    def url_for(self, database: str) -> str:
+    @property
+    def runtime_url(self) -> str:
+        """The runtime role's URL of `docketflow` (the API, workers and CLI)."""
+        return self.url_for("docketflow", RUNTIME_USER)
+
+    def url_for(self, database: str, user: str = DB_USER) -> str:
         assert self.port is not None
-        return f"postgresql+psycopg://{DB_USER}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://{user}@127.0.0.1:{self.port}/{database}"
 
     def is_running(self) -> bool:
         return self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False).returncode == 0
@@ -223,6 +232,15 @@ class PrivatePostgres:
                 time.sleep(0.1)
         if exists != "1":
             self._psql(f'CREATE DATABASE "{name}"')
+        self._ensure_runtime_role()
+
+    def _ensure_runtime_role(self) -> None:
+        # LOGIN without a password: the cluster trusts 127.0.0.1 (see _initdb). Its privileges
+        # come from migration 0017, per database.
+        self._psql(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+            f"'{RUNTIME_USER}') THEN CREATE ROLE {RUNTIME_USER} LOGIN; END IF; END $$"
+        )
 
     def create_database(self, name: str, template: str | None = None) -> str:
         clause = f' TEMPLATE "{template}"' if template else ""

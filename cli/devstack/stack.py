@@ -96,7 +96,7 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
         postgres.prepare_foreground()
         # SIGINT is PostgreSQL's fast shutdown: open sessions are cut, nothing waits on clients.
         database = Child("postgres", postgres.spawn, signal.SIGINT, stop_timeout=30)
-        database_url = postgres.wait_ready(supervisor.start(database))
+        owner_url = postgres.wait_ready(supervisor.start(database))
         temporal.choose_ports()
         assert temporal.port is not None
         wait_for_port(
@@ -106,7 +106,9 @@ def run_dev_stack(home: Path, api_port: int, demo: bool) -> None:
         stack = {
             # `--home` commands (users, seed, templates…) reach this stack in dev mode too.
             "env": "dev",
-            "database_url": database_url,
+            # The API, worker and CLI as the runtime role; `migrate` as the schema's owner.
+            "database_url": postgres.runtime_url,
+            "owner_database_url": owner_url,
             "postgres_port": postgres.port,
             "temporal_address": temporal.address,
             "temporal_ui_port": temporal.ui_port,

@@ -136,7 +136,9 @@ async def unconfirmed(
 
 async def get(session: AsyncSession, engagement_id: uuid.UUID, scope: Scope) -> Engagement | None:
     query = select(Engagement).where(
-        Engagement.id == engagement_id, scope.filter(Engagement.firm_id)
+        Engagement.id == engagement_id,
+        scope.filter(Engagement.firm_id),
+        scope.engagements(Engagement.id),
     )
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -153,7 +155,11 @@ async def list_visible(
 ) -> tuple[Sequence[Engagement], int]:
     # A reserved row Temporal has not confirmed is not (yet) a running engagement: it is shown
     # by id (as "starting") but not listed, until its create is retried or reconciled.
-    where = [scope.filter(Engagement.firm_id), Engagement.started_at.is_not(None)]
+    where = [
+        scope.filter(Engagement.firm_id),
+        scope.engagements(Engagement.id),
+        Engagement.started_at.is_not(None),
+    ]
     if firm_id is not None:
         where.append(Engagement.firm_id == firm_id)
     if status is not None:

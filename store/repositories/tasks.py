@@ -181,7 +181,9 @@ async def insert_task(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
-    query = select(Task).where(Task.id == task_id, scope.filter(Task.firm_id))
+    query = select(Task).where(
+        Task.id == task_id, scope.filter(Task.firm_id), scope.engagements(Task.engagement_id)
+    )
     return (
         await session.execute(query.execution_options(populate_existing=True))
     ).scalar_one_or_none()
@@ -202,7 +204,10 @@ async def facts(session: AsyncSession, task: Task) -> TaskFacts:
 
 
 async def get_for_update(session: AsyncSession, task_id: uuid.UUID, scope: Scope) -> Task | None:
-    query = select(Task).where(Task.id == task_id, scope.filter(Task.firm_id)).with_for_update()
+    query = select(Task).where(
+        Task.id == task_id, scope.filter(Task.firm_id), scope.engagements(Task.engagement_id)
+    )
+    query = query.with_for_update(of=Task)
     return (
         await session.execute(query.execution_options(populate_existing=True))
     ).scalar_one_or_none()
@@ -222,7 +227,7 @@ async def list_visible(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[Task], int]:
-    where = [scope.filter(Task.firm_id)]
+    where = [scope.filter(Task.firm_id), scope.engagements(Task.engagement_id)]
     if sla_state is not None:
         where.append(Task.sla_state == sla_state)
     if queue is not None:

@@ -227,8 +227,8 @@ async def test_an_unexpected_database_error_is_a_500_logged_once(
     settings: Settings, captured: Captured
 ) -> None:
     await add_user(settings, "carlos", Role.CLERK, PASSWORD, None, ["drafting"])
-    # A real fault no retry can mend: the schema lost a table the claim reads.
-    engine = make_engine(settings.database_url, pool_size=1)
+    # A real fault no retry can mend: the schema lost a table the claim reads (its owner did).
+    engine = make_engine(settings.migration_database_url, pool_size=1)
     async with engine.begin() as connection:
         await connection.execute(text("ALTER TABLE queues RENAME TO queues_gone"))
     await engine.dispose()

@@ -207,19 +207,22 @@ async def test_completing_a_task_you_do_not_hold_is_a_conflict(stack: Stack) -> 
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
     task = await stack.wait_for_task(engagement_id, "draft", "carlos")
     body = {"outcome": "done", "output": {"document": str(uuid.uuid4()), "signature": SIGNATURE}}
-    await stack.call("POST", f"/tasks/{task['id']}/complete", "carlos", 409, json=body)
-    await stack.call("POST", f"/tasks/{task['id']}/claim", "dana", 200)
     refused = await stack.call("POST", f"/tasks/{task['id']}/complete", "carlos", 409, json=body)
     assert "claim it first" in refused.json()["detail"]
-    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 409)
-    await stack.call("POST", f"/tasks/{task['id']}/release", "carlos", 409)
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "dana", 200)
+    # Dana's now, and Carlos never worked it: minimum necessary hides it from him (404).
+    await stack.call("POST", f"/tasks/{task['id']}/complete", "carlos", 404, json=body)
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 404)
+    await stack.call("POST", f"/tasks/{task['id']}/release", "carlos", 404)
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "maria", 409)  # a second holder
 
 
 async def test_clerk_without_the_skill_never_receives_the_task(stack: Stack) -> None:
     engagement_id = await stack.create_engagement("maria", stack.user_ids["firm"])
-    task = await stack.wait_for_task(engagement_id, "draft", "quinn")
+    task = await stack.wait_for_task(engagement_id, "draft", "maria")
     assert (await stack.call("POST", "/tasks/claim-next", "quinn")).status_code == 204
-    await stack.call("POST", f"/tasks/{task['id']}/claim", "quinn", 403)
+    # Not hers to work, so not hers to see (minimum necessary): as for a missing id.
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "quinn", 404)
     assert (await stack.call("POST", "/tasks/claim-next", "carlos", 200)).json()["id"] == task["id"]
 
 
@@ -308,7 +311,9 @@ async def test_cancel_closes_open_tasks_and_keeps_the_audit_trail(stack: Stack) 
     assert detail["timeline"][-1]["detail"]["reason"] == "client settled"
     cancelled = (await stack.call("GET", f"/tasks/{task['id']}", "maria", 200)).json()
     assert cancelled["status"] == "cancelled"
-    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 409)
+    # Closed, and never his work: hidden from the clerk; the manager is told it is closed.
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 404)
+    await stack.call("POST", f"/tasks/{task['id']}/claim", "maria", 409)
     actions = [
         e["action"]
         for e in (
@@ -341,7 +346,7 @@ async def test_only_a_partner_of_the_firm_may_approve_the_filing(stack: Stack) -
 
     # Clerks and managers never receive it and cannot take it; another firm's partner cannot see it.
     assert (await stack.call("POST", "/tasks/claim-next", "dana")).status_code == 204
-    await stack.call("POST", f"/tasks/{approval['id']}/claim", "dana", 403)
+    await stack.call("POST", f"/tasks/{approval['id']}/claim", "dana", 404)  # no work of hers
     await stack.call("POST", f"/tasks/{approval['id']}/claim", "maria", 403)
     other_firm = await stack.create_firm("maria", name="Other Firm LLP")
     await stack.add_user("otto", Role.PARTNER, firm=other_firm)

@@ -346,12 +346,13 @@ async def test_a_reassign_escalation_gives_the_task_to_a_qualified_user_with_a_l
     assert now["lease_expires_at"] is not None
     assert now["generation"] > seen["held"]["generation"]
     assert seen["escalated"]["detail"]["assignee_id"] == stack.user_ids["dana"]
-    # The old holder's claim is fenced; the new holder completes.
+    # The old holder's claim is gone: the task is no longer his work, so he no longer sees it
+    # (minimum necessary, 404); the new holder completes.
     await stack.call(
         "POST",
         f"/tasks/{task_id}/complete",
         "carlos",
-        409,
+        404,
         json={"outcome": "done", "generation": seen["held"]["generation"]},
     )
     await stack.call("POST", f"/tasks/{task_id}/complete", "dana", 200, json={"outcome": "done"})

@@ -1,5 +1,8 @@
 """The audit log is append-only and hash-chained: any edit or deletion is found and named, and
-exports give a client its own firm's trail only."""
+exports give a client its own firm's trail only.
+
+These act as the schema's owner, the one role the triggers (not privileges) hold back; the
+runtime role's own limits are in test_database_roles.py."""
 
 from __future__ import annotations
 
@@ -18,15 +21,16 @@ from cli.main import app as cli
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.repositories import audit
 from store.repositories.audit import AuditRecord
+from store.roles import SET_MAINTENANCE
 from tests.harness import Stack
 from workers.audit_chainer import chaining
 
-MAINTENANCE = "SET LOCAL docketflow.audit_maintenance = 'on'"
+MAINTENANCE = SET_MAINTENANCE
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = make_engine(database_url, pool_size=5)
+async def sessions(owner_database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(owner_database_url, pool_size=5)
     yield make_session_factory(engine)
     await engine.dispose()
 
@@ -149,9 +153,11 @@ async def test_an_entry_is_append_only_before_it_is_chained_and_chained_only_onc
     assert (await _verify(sessions)).checked == 1
 
 
-def test_verify_on_the_command_line_prints_the_first_broken_entry(database_url: str) -> None:
+def test_verify_on_the_command_line_prints_the_first_broken_entry(
+    database_url: str, owner_database_url: str
+) -> None:
     async def on_database(tamper: bool) -> int:
-        engine = make_engine(database_url, pool_size=1)
+        engine = make_engine(owner_database_url, pool_size=1)
         factory = make_session_factory(engine)
         first = 0
         if tamper:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.settings import Settings
+from core.settings import DEV_AUDIT_SIGNING_KEY, Settings
 from domain.enums import Role
 from tests.harness import Stack, running_stack
 
@@ -104,7 +104,11 @@ async def test_an_oversized_request_id_is_replaced_not_stored(api: Stack) -> Non
 PROD: dict[str, Any] = {"env": "prod", "secret_key": "s" * 48}
 STRONG = "cHJvZC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmctLTE="  # base64 of 32 bytes
 # A wrapped key is only unwrapped at process start; the settings check its presence.
-KEYS: dict[str, Any] = {"codec_master_key": STRONG, "codec_keys": {"k1": "d3JhcHBlZA=="}}
+KEYS: dict[str, Any] = {
+    "codec_master_key": STRONG,
+    "codec_keys": {"k1": "d3JhcHBlZA=="},
+    "audit_signing_key": STRONG,  # any 32 bytes are an Ed25519 seed
+}
 
 
 @pytest.mark.parametrize(
@@ -116,6 +120,8 @@ KEYS: dict[str, Any] = {"codec_master_key": STRONG, "codec_keys": {"k1": "d3JhcH
         ({**KEYS, "codec_master_key": "dG9vIHNob3J0"}, "32"),
         ({**KEYS, "codec_key_id": "k9"}, "CODEC_KEY_ID"),
         ({**KEYS, "token_retired_keys": {"old": "weak"}}, "retired"),
+        ({**KEYS, "audit_signing_key": DEV_AUDIT_SIGNING_KEY}, "AUDIT_SIGNING_KEY"),
+        ({**KEYS, "audit_signing_key": "dG9vIHNob3J0"}, "AUDIT_SIGNING_KEY"),
     ],
 )
 def test_prod_refuses_default_missing_or_weak_keys(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016_partner_has_firm"
-down_revision: str | None = "0013b_engagement_starts"
+down_revision: str | None = "0019_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
