@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from temporalio.client import Client
 
 from api import console, engagement_client, middleware, problems
 from api.routes import (
@@ -30,7 +29,7 @@ from api.routes import (
     users,
 )
 from core.settings import Settings
-from core.temporal import data_converter
+from core.temporal import connect
 from store.db import make_engine, make_session_factory
 from store.key_store import firm_key_store
 
@@ -50,12 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sessions = make_session_factory(engine)
         app.state.firm_keys = firm_key_store(settings, app.state.sessions)
         # lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
-        app.state.temporal = await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=data_converter(settings, app.state.firm_keys),
-            lazy=True,
-        )
+        app.state.temporal = await connect(settings, app.state.firm_keys, lazy=True)
         yield
         await engine.dispose()
 

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    # TLS to the Temporal frontend (core/temporal.connect_options): on by itself with an API key
+    # or client certificate; the CA file replaces the system roots (a private CA); a client
+    # certificate and key together make it mutual TLS; the API key (Temporal Cloud) is sent as
+    # a bearer token on every call and needs TLS.
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
     task_queue: str = "docketflow"
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
@@ -112,7 +122,15 @@ class Settings(BaseSettings):
             idle_in_transaction_timeout_seconds=self.database_idle_in_transaction_timeout_seconds,
         )
 
-    @field_validator("notify_webhook_url", mode="before")
+    @field_validator(
+        "notify_webhook_url",
+        "temporal_api_key",
+        "temporal_tls_ca_file",
+        "temporal_tls_cert_file",
+        "temporal_tls_key_file",
+        "temporal_tls_server_name",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None  # compose passes an unset variable as ""
@@ -125,6 +143,11 @@ class Settings(BaseSettings):
                 "outside dev (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
         _check_key_material(self)
+        if (self.temporal_tls_cert_file is None) != (self.temporal_tls_key_file is None):
+            raise ValueError(
+                "DOCKETFLOW_TEMPORAL_TLS_CERT_FILE and DOCKETFLOW_TEMPORAL_TLS_KEY_FILE go "
+                "together (mutual TLS needs the certificate and its private key)"
+            )
         return self
 
     def token_signing_key(self) -> tuple[str, str]:
