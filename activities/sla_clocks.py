@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from temporalio import activity
 
+from core import metrics
 from domain.messages import (
     ACT_LOOKUP_WORKER,
     ACT_SET_PRIORITY,
@@ -52,6 +53,7 @@ class SlaActivities:
             "due_at": params.due_at.isoformat(),
         }
         async with self._sessions.begin() as session:
+            task = await task_sla.get(session, task_id)
             if params.kind in _STATE:
                 await task_sla.set_state(session, task_id, _STATE[params.kind])
             if params.action:
@@ -82,6 +84,8 @@ class SlaActivities:
                     dedupe_key=key,
                 ),
             )
+        template = (task.template_key if task else None) or "unknown"
+        metrics.SLA_EVENTS.labels(params.kind, params.firm_id, template).inc()
         log.info("sla.threshold", task_id=str(task_id), kind=params.kind, action=params.action)
 
     async def _escalate(

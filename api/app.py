@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api import console, engagement_client, middleware, problems
+from api import console, docs, engagement_client, metrics, middleware, problems
 from api.routes import (
     audit,
     auth,
@@ -58,6 +58,10 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description="Workflow orchestration for outsourced legal work, on Temporal and PostgreSQL.",
         lifespan=lifespan,
+        # Served by api/docs.py from local assets; off in prod unless DOCKETFLOW_API_DOCS=true.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=docs.OPENAPI_URL if settings.docs_enabled else None,
     )
     problems.install(app)
     middleware.install(app, settings)  # size limit, security headers, codec CORS
@@ -100,5 +104,9 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    metrics.instrument(app)
+    if settings.docs_enabled:
+        docs.install(app)
     console.install(app)  # the web console at `/` and its static assets
     return app

@@ -107,10 +107,19 @@ class Settings(BaseSettings):
     # host:port where a worker serves the Temporal SDK's Prometheus metrics (workflow task
     # failures, activity latency, sticky cache...); unset: not served (one port per worker).
     worker_metrics_address: str | None = None
+    # host:port where a worker serves Docketflow's own series (lease expiries, SLA warnings,
+    # breaches and escalations by firm and template: core/metrics.py); unset: not served.
+    worker_app_metrics_address: str | None = None
     # An engagement workflow continues as new after this many steps (bounded histories).
     steps_per_run: int = Field(default=200, ge=0)
     # Every SLA due time stops this long before an engagement's court deadline.
     court_deadline_buffer_hours: float = Field(default=24.0, ge=0)
+    # /docs, /redoc and /openapi.json describe every route: served outside prod by default, in
+    # prod only when set true.
+    api_docs: bool | None = None
+    # When set, GET /metrics answers only `Authorization: Bearer <token>` (Prometheus'
+    # `authorization.credentials`); prod refuses to serve metrics without one.
+    metrics_token: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -122,8 +131,13 @@ class Settings(BaseSettings):
             idle_in_transaction_timeout_seconds=self.database_idle_in_transaction_timeout_seconds,
         )
 
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "prod"
+
     @field_validator(
         "notify_webhook_url",
+        "metrics_token",
         "temporal_api_key",
         "temporal_tls_ca_file",
         "temporal_tls_cert_file",

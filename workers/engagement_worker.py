@@ -18,6 +18,7 @@ from activities.leases import LeaseActivities
 from activities.notifications import NotificationActivities, webhook_sender
 from activities.read_model import ReadModelActivities
 from activities.sla_clocks import SlaActivities
+from core import metrics
 from core.settings import Settings
 from core.temporal import connect
 from store.db import SessionFactory, make_engine, make_session_factory
@@ -106,6 +107,8 @@ async def run_worker(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await ensure_housekeeping_schedules(client, settings.task_queue)
+    if settings.worker_app_metrics_address:
+        metrics.serve(settings.worker_app_metrics_address)
     log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     async with worker, chaining(sessions):
         await stop.wait()
