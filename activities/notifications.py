@@ -2,22 +2,21 @@
 
 An alert carries ids, the step, the threshold and the due time: never a title, input or output,
 since webhook receivers (chat bridges, pagers) sit outside the PHI boundary; a person follows the
-ids into the console. Receivers check `X-Docketflow-Signature` (`t=<unix>,v1=<hex HMAC-SHA256 of
-"<t>.<body>">`, the Stripe scheme: the timestamp defeats replays) and drop repeats by
-`X-Docketflow-Delivery`.
+ids into the console. Deliveries follow Standard Webhooks (https://www.standardwebhooks.com/):
+`webhook-id` (the same on every retry: receivers drop repeats by it), `webhook-timestamp` and
+`webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`), so a receiver
+verifies with any Standard Webhooks library and rejects replays older than its tolerance.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import structlog
+from standardwebhooks import Webhook
 from temporalio import activity
 
 from core.settings import Settings
@@ -36,12 +35,22 @@ MAX_BACKOFF = timedelta(hours=1)
 MAX_BATCHES = 10  # bounds one run; a larger backlog is drained by the next runs
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def signing_key(secret: str) -> Webhook:
+    """A `whsec_<base64>` secret (the spec's form) is decoded; any other string is used as its
+    UTF-8 bytes, which a receiver's library takes as `whsec_` + base64 of the same string."""
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode())
 
 
 def alert_body(row: Notification) -> dict[str, Any]:
+    """The spec's envelope: the event type, when it happened, and the alert (ids only)."""
+    return {
+        "type": row.kind,
+        "timestamp": row.created_at.isoformat(),
+        "data": _alert(row),
+    }
+
+
+def _alert(row: Notification) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,
@@ -56,20 +65,23 @@ def alert_body(row: Notification) -> dict[str, Any]:
 
 class WebhookSender:
     def __init__(self, url: str, secret: str, timeout: float = 10.0) -> None:
-        self._url, self._secret, self._timeout = url, secret, timeout
+        self._url, self._timeout = url, timeout
+        self._signer = signing_key(secret) if secret else None
 
     async def send(self, client: httpx.AsyncClient, row: Notification) -> None:
         """Raises on a network error or a non-2xx answer."""
-        body = json.dumps(alert_body(row), separators=(",", ":")).encode()
+        body = json.dumps(alert_body(row), separators=(",", ":"))
+        message_id = f"msg_{row.id}"  # stable across retries: the receiver's dedupe key
+        sent_at = datetime.now(UTC)
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+        }
+        if self._signer is not None:
+            headers["webhook-signature"] = self._signer.sign(message_id, sent_at, body)
         response = await client.post(
-            self._url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Docketflow-Delivery": row.dedupe_key,
-                "X-Docketflow-Signature": signature(self._secret, int(time.time()), body),
-            },
-            timeout=self._timeout,
+            self._url, content=body.encode(), headers=headers, timeout=self._timeout
         )
         response.raise_for_status()
 
