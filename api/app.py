@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 
 from api import console, docs, engagement_client, metrics, middleware, problems
 from api.routes import (
@@ -30,13 +32,18 @@ from api.routes import (
 )
 from core.settings import Settings
 from core.temporal import connect
+from core.tracing import tracer_provider
 from store.db import make_engine, make_session_factory
 from store.key_store import firm_key_store
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, tracing: TracerProvider | None = None) -> FastAPI:
+    """`tracing`: a provider for this app's spans; by default from settings (off unless an OTLP
+    endpoint is set)."""
+    tracing = tracing or tracer_provider(settings, "docketflow-api")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(
@@ -49,9 +56,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sessions = make_session_factory(engine)
         app.state.firm_keys = firm_key_store(settings, app.state.sessions)
         # lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
-        app.state.temporal = await connect(settings, app.state.firm_keys, lazy=True)
+        app.state.temporal = await connect(
+            settings, app.state.firm_keys, lazy=True, tracing=tracing
+        )
         yield
         await engine.dispose()
+        if tracing is not None:
+            tracing.shutdown()  # flushes the spans still batched
 
     app = FastAPI(
         title="Docketflow",
@@ -106,6 +117,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     metrics.instrument(app)
+    if tracing is not None:
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracing, excluded_urls=",".join(metrics.UNTIMED)
+        )
     if settings.docs_enabled:
         docs.install(app)
     console.install(app)  # the web console at `/` and its static assets

@@ -9,10 +9,13 @@ without one the series are refused (queue names and firm ids describe the busine
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from functools import cache
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator import metrics as http_metrics
 
 from api import problems
 from api.deps import SessionsDep, SettingsDep
@@ -26,6 +29,15 @@ router = APIRouter(tags=["health"])
 UNTIMED = ["/metrics", "/healthz", "/readyz"]
 
 
+@cache
+def _http_series() -> Callable[[http_metrics.Info], None]:
+    # Registered once per process: a second app (tests make many) records into the same series
+    # (the library's default gives a later app nothing once the names are registered).
+    series = http_metrics.default()
+    assert series is not None
+    return series
+
+
 def instrument(app: FastAPI) -> None:
     """Request count and latency per method, route template (`/api/v1/tasks/{task_id}`, never
     the raw path: one series per route, not per id) and status."""
@@ -33,7 +45,7 @@ def instrument(app: FastAPI) -> None:
         should_group_status_codes=False,
         should_ignore_untemplated=True,
         excluded_handlers=UNTIMED,
-    ).instrument(app)
+    ).add(_http_series()).instrument(app)
 
 
 def _refusal(request: Request, settings: Settings) -> Response | None:

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # When set, GET /metrics answers only `Authorization: Bearer <token>` (Prometheus'
     # `authorization.credentials`); prod refuses to serve metrics without one.
     metrics_token: str | None = None
+    # OpenTelemetry traces (core/tracing.py) are exported by OTLP/HTTP to this URL, e.g.
+    # http://otel-collector:4318/v1/traces; unset: no tracing (the default).
+    otlp_traces_endpoint: str | None = Field(default=None, pattern=r"^https?://")
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -138,6 +141,7 @@ class Settings(BaseSettings):
     @field_validator(
         "notify_webhook_url",
         "metrics_token",
+        "otlp_traces_endpoint",
         "temporal_api_key",
         "temporal_tls_ca_file",
         "temporal_tls_cert_file",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
@@ -13,6 +14,7 @@ from temporalio.service import TLSConfig
 
 from core.codec import EncryptionCodec, FirmKeySource, KeyRing
 from core.settings import Settings
+from core.tracing import temporal_interceptors
 
 
 def key_ring(settings: Settings | None) -> KeyRing:
@@ -79,9 +81,11 @@ async def connect(
     *,
     metrics: bool = False,
     lazy: bool = False,
+    tracing: TracerProvider | None = None,
 ) -> Client:
     """One client per process (made in the API lifespan or the worker's main), never per request.
     `lazy`: connect on first use (the API starts, and /readyz reports, while Temporal is down).
+    `tracing`: spans for every start, Update and activity (core/tracing.py).
 
     With `metrics` and `worker_metrics_address` set, the SDK serves its Prometheus metrics there,
     among them `temporal_workflow_task_execution_failed` (a workflow task failing on every retry
@@ -99,4 +103,5 @@ async def connect(
         data_converter=data_converter(settings, firm_keys),
         runtime=runtime,
         lazy=lazy,
+        interceptors=temporal_interceptors(tracing),
     )

@@ -21,6 +21,7 @@ from activities.sla_clocks import SlaActivities
 from core import metrics
 from core.settings import Settings
 from core.temporal import connect
+from core.tracing import tracer_provider
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.key_store import firm_key_store
 from workers.audit_chainer import chaining
@@ -47,7 +48,14 @@ WORKFLOWS = [
 # thread; its lazy imports must not be re-run under the sandbox's import hook.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "sla", "holidays", "dateutil", "pydantic", "jsonschema", "structlog"
+        "domain",
+        "sla",
+        "holidays",
+        "dateutil",
+        "pydantic",
+        "jsonschema",
+        "structlog",
+        "opentelemetry",  # the tracing interceptor's workflow spans (core/tracing.py)
     )
 )
 
@@ -98,7 +106,10 @@ async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
     engine = make_engine(settings.database_url, limits=settings.database_limits)
     sessions = make_session_factory(engine)
-    client = await connect(settings, firm_key_store(settings, sessions), metrics=True)
+    tracing = tracer_provider(settings, "docketflow-worker")
+    client = await connect(
+        settings, firm_key_store(settings, sessions), metrics=True, tracing=tracing
+    )
     worker = build_worker(
         client, sessions, settings.task_queue, settings.worker_cached_workflows, settings
     )
@@ -113,4 +124,6 @@ async def run_worker(settings: Settings) -> None:
     async with worker, chaining(sessions):
         await stop.wait()
     await engine.dispose()
+    if tracing is not None:
+        tracing.shutdown()
     log.info("worker.stopped")
