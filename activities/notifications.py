@@ -11,14 +11,17 @@ verifies with any Standard Webhooks library and rejects replays older than its t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiosmtplib
 import httpx
 import structlog
 from standardwebhooks import Webhook
 from temporalio import activity
 
+from activities.email_alerts import SmtpMailer, alert_mail, digest_mail
 from core.settings import Settings
 from domain.housekeeping import (
     ACT_DELIVER_NOTIFICATIONS,
@@ -27,7 +30,7 @@ from domain.housekeeping import (
 )
 from store.db import SessionFactory
 from store.models import Notification
-from store.repositories import notifications
+from store.repositories import email_alerts, notifications
 
 log = structlog.get_logger(__name__)
 
@@ -92,21 +95,49 @@ def webhook_sender(settings: Settings) -> WebhookSender | None:
     return WebhookSender(settings.notify_webhook_url, settings.notify_webhook_secret)
 
 
+@dataclass(frozen=True)
+class EmailChannel:
+    mailer: SmtpMailer
+    public_url: str
+    digest_hour_utc: int = 12
+
+
 class NotificationActivities:
     def __init__(
-        self, sessions: SessionFactory, sender: WebhookSender | None, retry_base_seconds: float
+        self,
+        sessions: SessionFactory,
+        sender: WebhookSender | None,
+        retry_base_seconds: float,
+        email: EmailChannel | None = None,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
         self._retry_base = retry_base_seconds
+        self._email = email
 
     @activity.defn(name=ACT_DELIVER_NOTIFICATIONS)
     async def deliver_notifications(
         self, params: DeliverNotificationsInput
     ) -> DeliverNotificationsResult:
+        """Each channel on its own: the webhook (when configured), then email (when SMTP is)."""
         result = DeliverNotificationsResult()
-        if self._sender is None:
-            return result  # no webhook configured: alerts are read in-app only
+        if self._sender is not None:
+            await self._push(params, result)
+        if self._email is not None:
+            await self._mail(params, self._email, result)
+            await self._digests(self._email, result)
+        if result.emailed or result.email_failed or result.digests:
+            log.info(
+                "notifications.emailed",
+                emailed=result.emailed,
+                failed=result.email_failed,
+                digests=result.digests,
+            )
+        return result
+
+    async def _push(
+        self, params: DeliverNotificationsInput, result: DeliverNotificationsResult
+    ) -> None:
         async with httpx.AsyncClient() as client:
             for _ in range(MAX_BATCHES):
                 # The batch's rows stay locked (SKIP LOCKED) until its outcomes commit.
@@ -119,7 +150,53 @@ class NotificationActivities:
                     break
         if result.delivered or result.failed:
             log.info("notifications.pushed", delivered=result.delivered, failed=result.failed)
-        return result
+
+    def _retry_at(self, attempts: int) -> datetime:
+        backoff = timedelta(seconds=self._retry_base * 2**attempts)
+        return datetime.now(UTC) + min(backoff, MAX_BACKOFF)
+
+    async def _mail(
+        self,
+        params: DeliverNotificationsInput,
+        email: EmailChannel,
+        result: DeliverNotificationsResult,
+    ) -> None:
+        for _ in range(MAX_BATCHES):
+            async with self._sessions.begin() as session:
+                rows = await email_alerts.due(session, params.batch)
+                for row in rows:
+                    to = await email_alerts.recipients(session, row)
+                    if to:
+                        try:
+                            await email.mailer.send(alert_mail(row, to, email.public_url))
+                        except (aiosmtplib.SMTPException, OSError) as error:
+                            await email_alerts.mark_failed(
+                                session,
+                                row.id,
+                                f"{type(error).__name__}: {error}",
+                                self._retry_at(row.email_attempts),
+                            )
+                            result.email_failed += 1
+                            break  # the server is struggling: the next run tries again
+                        result.emailed += 1
+                    await email_alerts.mark_emailed(session, row.id)  # nobody wants it: done
+            if result.email_failed or len(rows) < params.batch:
+                break
+
+    async def _digests(self, email: EmailChannel, result: DeliverNotificationsResult) -> None:
+        now = datetime.now(UTC)
+        if now.hour < email.digest_hour_utc:
+            return
+        today = now.date()
+        async with self._sessions.begin() as session:
+            for digest in await email_alerts.digests_due(session, today):
+                try:
+                    await email.mailer.send(digest_mail(digest, email.public_url, str(today)))
+                except (aiosmtplib.SMTPException, OSError):
+                    result.email_failed += 1
+                    return  # the rest wait for the next run (their day is not marked)
+                await email_alerts.mark_digest_sent(session, digest.user_id, today)
+                result.digests += 1
 
     async def _deliver(
         self,

@@ -107,6 +107,14 @@ class SlaActivities:
             await task_sla.return_to_queue(session, task_id)
             if params.assignee_id is not None:
                 await task_sla.assign_to(session, task_id, uuid.UUID(params.assignee_id))
+                await self._notify(
+                    session,
+                    params,
+                    task_id,
+                    f"{key}:notify-assignee",
+                    "sla.escalated",
+                    recipients=[f"user:{params.assignee_id}"],
+                )
                 return {"to": params.to, "assignee_id": params.assignee_id}
             if params.refused is not None:
                 await self._notify(session, params, task_id, f"{key}:notify", "sla.escalated")
@@ -134,9 +142,16 @@ class SlaActivities:
         )
 
     async def _notify(
-        self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str, kind: str
+        self,
+        session: Any,
+        params: SlaThresholdInput,
+        task_id: uuid.UUID,
+        key: str,
+        kind: str,
+        recipients: list[str] | None = None,
     ) -> None:
-        recipients = ["manager", "partner"] if self._notify_partners else ["manager"]
+        if recipients is None:
+            recipients = ["manager", "partner"] if self._notify_partners else ["manager"]
         await task_sla.notify(
             session,
             dedupe_key=key,

@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     # bridge, paging, the firm's systems); without a URL they are read in-app only.
     notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     notify_webhook_secret: str = ""
+    # Alert and digest email (activities/email_alerts.py): sent when smtp_host is set. Messages
+    # carry ids and links into the console at `public_url`, never client data.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Docketflow <docketflow@localhost>"
+    # "starttls" (port 587), "tls" (implicit, port 465) or "none" (a relay on a trusted network).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://")
+    # Partners' daily digest goes out on the first dispatcher run at or after this UTC hour.
+    digest_hour_utc: int = Field(default=12, ge=0, le=23)
     # A failed delivery is retried after base x 2^(attempts-1) seconds, at most an hour.
     notify_retry_base_seconds: float = Field(default=30.0, ge=0)
     # Login throttling, kept in PostgreSQL so it holds across API replicas.
@@ -142,6 +154,9 @@ class Settings(BaseSettings):
         "notify_webhook_url",
         "metrics_token",
         "otlp_traces_endpoint",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
         "temporal_api_key",
         "temporal_tls_ca_file",
         "temporal_tls_cert_file",

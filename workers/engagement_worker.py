@@ -13,9 +13,10 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.automated_steps import automated_step_activities
 from activities.efiling import EfilingActivities, SandboxCourt
+from activities.email_alerts import smtp_mailer
 from activities.engagement_starts import EngagementStartActivities
 from activities.leases import LeaseActivities
-from activities.notifications import NotificationActivities, webhook_sender
+from activities.notifications import EmailChannel, NotificationActivities, webhook_sender
 from activities.read_model import ReadModelActivities
 from activities.sla_clocks import SlaActivities
 from core import metrics
@@ -68,10 +69,14 @@ def build_worker(
     settings: Settings | None = None,
 ) -> Worker:
     """`settings` configure the alert webhook; without them alerts are read in-app only."""
+    mailer = smtp_mailer(settings) if settings else None
     alerts = NotificationActivities(
         sessions,
         webhook_sender(settings) if settings else None,
         settings.notify_retry_base_seconds if settings else 30.0,
+        EmailChannel(mailer, settings.public_url, settings.digest_hour_utc)
+        if settings and mailer
+        else None,
     )
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
