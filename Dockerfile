@@ -13,11 +13,16 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
-# .dockerignore is an allowlist: the context holds only pyproject.toml, the README and the
-# package directories, so local state (.venv, .env, .docketflow) never reaches the image.
+# The locked dependencies first, each checked against its hash (./scripts/lock): their layer is
+# cached until the lock file changes.
+COPY requirements/runtime.lock requirements/runtime.lock
+RUN pip install --require-hashes -r requirements/runtime.lock
+# .dockerignore is an allowlist: the context holds only pyproject.toml, the README, the lock
+# files and the package directories, so local state (.venv, .env, .docketflow) never reaches it.
 COPY . .
-# A regular (non-editable) install: the runtime stage needs only /opt/venv, not /src.
-RUN pip install .
+# A regular (non-editable) install, nothing resolved again: the runtime stage needs only
+# /opt/venv, not /src.
+RUN pip install --no-deps .
 
 # --- runtime -----------------------------------------------------------------------------
 FROM python:3.11-slim

@@ -10,6 +10,7 @@ from __future__ import annotations
 import structlog
 from temporalio import activity
 
+from core import metrics
 from domain.housekeeping import ACT_EXPIRE_LEASES, ExpireLeasesInput, ExpireLeasesResult
 from store.db import SessionFactory
 from store.repositories import audit, tasks
@@ -53,6 +54,8 @@ class LeaseActivities:
                             dedupe_key=f"lease-expired:{row.task_id}:{row.generation}",
                         ),
                     )
+            for row in rows:  # counted once its batch has committed
+                metrics.LEASE_EXPIRIES.labels(row.queue).inc()
             returned.extend(str(row.task_id) for row in rows)
             if len(rows) < batch:
                 break

@@ -96,6 +96,21 @@ class ReadModelActivities:
             # A task created already assigned (rework to its drafter, a re-approval to its
             # partner) starts with no lease: the sweeper returns only lapsed leases, so it stays
             # with them until they open it; the console's heartbeat then starts the lease.
+            if created and params.kind == "approval":
+                # The firm's partners hear of a sign-off waiting for them (email, in-app).
+                await task_sla.notify(
+                    session,
+                    dedupe_key=f"task:{task_id}:approval-waiting",
+                    kind="approval.waiting",
+                    firm_id=firm_id,
+                    engagement_id=engagement_id,
+                    task_id=task_id,
+                    recipients=["partner"],
+                    payload={
+                        "step_id": params.step_id,
+                        "due_at": params.due_at.isoformat() if params.due_at else None,
+                    },
+                )
             await engagements.set_current_step(session, engagement_id, params.step_id)
             await engagements.add_event(
                 session,

@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from temporalio import activity
 
+from core import metrics
 from domain.messages import (
     ACT_LOOKUP_WORKER,
     ACT_SET_PRIORITY,
@@ -52,6 +53,7 @@ class SlaActivities:
             "due_at": params.due_at.isoformat(),
         }
         async with self._sessions.begin() as session:
+            task = await task_sla.get(session, task_id)
             if params.kind in _STATE:
                 await task_sla.set_state(session, task_id, _STATE[params.kind])
             if params.action:
@@ -82,6 +84,8 @@ class SlaActivities:
                     dedupe_key=key,
                 ),
             )
+        template = (task.template_key if task else None) or "unknown"
+        metrics.SLA_EVENTS.labels(params.kind, params.firm_id, template).inc()
         log.info("sla.threshold", task_id=str(task_id), kind=params.kind, action=params.action)
 
     async def _escalate(
@@ -103,6 +107,14 @@ class SlaActivities:
             await task_sla.return_to_queue(session, task_id)
             if params.assignee_id is not None:
                 await task_sla.assign_to(session, task_id, uuid.UUID(params.assignee_id))
+                await self._notify(
+                    session,
+                    params,
+                    task_id,
+                    f"{key}:notify-assignee",
+                    "sla.escalated",
+                    recipients=[f"user:{params.assignee_id}"],
+                )
                 return {"to": params.to, "assignee_id": params.assignee_id}
             if params.refused is not None:
                 await self._notify(session, params, task_id, f"{key}:notify", "sla.escalated")
@@ -130,9 +142,16 @@ class SlaActivities:
         )
 
     async def _notify(
-        self, session: Any, params: SlaThresholdInput, task_id: uuid.UUID, key: str, kind: str
+        self,
+        session: Any,
+        params: SlaThresholdInput,
+        task_id: uuid.UUID,
+        key: str,
+        kind: str,
+        recipients: list[str] | None = None,
     ) -> None:
-        recipients = ["manager", "partner"] if self._notify_partners else ["manager"]
+        if recipients is None:
+            recipients = ["manager", "partner"] if self._notify_partners else ["manager"]
         await task_sla.notify(
             session,
             dedupe_key=key,

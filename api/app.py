@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from temporalio.client import Client
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 
-from api import console, engagement_client, middleware, problems
+from api import console, docs, engagement_client, metrics, middleware, problems
 from api.routes import (
     audit,
     auth,
@@ -34,7 +35,8 @@ from api.routes import (
     users,
 )
 from core.settings import Settings
-from core.temporal import data_converter
+from core.temporal import connect
+from core.tracing import tracer_provider
 from store.db import make_engine, make_session_factory
 from store.document_vault import DocumentVault, blob_store
 from store.key_store import firm_key_store
@@ -42,7 +44,11 @@ from store.key_store import firm_key_store
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, tracing: TracerProvider | None = None) -> FastAPI:
+    """`tracing`: a provider for this app's spans; by default from settings (off unless an OTLP
+    endpoint is set)."""
+    tracing = tracing or tracer_provider(settings, "docketflow-api")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(
@@ -56,20 +62,23 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.firm_keys = firm_key_store(settings, app.state.sessions)
         app.state.documents = DocumentVault(blob_store(settings), app.state.firm_keys)
         # lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
-        app.state.temporal = await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=data_converter(settings, app.state.firm_keys),
-            lazy=True,
+        app.state.temporal = await connect(
+            settings, app.state.firm_keys, lazy=True, tracing=tracing
         )
         yield
         await engine.dispose()
+        if tracing is not None:
+            tracing.shutdown()  # flushes the spans still batched
 
     app = FastAPI(
         title="Docketflow",
         version="0.1.0",
         description="Workflow orchestration for outsourced legal work, on Temporal and PostgreSQL.",
         lifespan=lifespan,
+        # Served by api/docs.py from local assets; off in prod unless DOCKETFLOW_API_DOCS=true.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=docs.OPENAPI_URL if settings.docs_enabled else None,
     )
     problems.install(app)
     middleware.install(app, settings)  # size limit, security headers, codec CORS
@@ -115,5 +124,13 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(task_drafts.router)  # issue 15: the console's form drafts
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    metrics.instrument(app)
+    if tracing is not None:
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracing, excluded_urls=",".join(metrics.UNTIMED)
+        )
+    if settings.docs_enabled:
+        docs.install(app)
     console.install(app)  # the web console at `/` and its static assets
     return app

@@ -6,6 +6,7 @@ A rejected Update (its validator raised) writes nothing to history and comes bac
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core import metrics
 from domain.errors import DomainError, ErrorType
 from domain.messages import (
     ENGAGEMENT_WORKFLOW,
@@ -84,7 +86,38 @@ async def update(
     pending_location: str | None = None,
 ) -> R:
     """Run an Update; `pending_location` is where a client sees the outcome if it is not
-    confirmed in time (the task or the engagement)."""
+    confirmed in time (the task or the engagement). Its latency is observed by outcome."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        result = await _update(
+            client, workflow_id, name, arg, result_type, update_id, rpc_seconds, pending_location
+        )
+        outcome = "ok"
+        return result
+    except DomainError:
+        outcome = "refused"
+        raise
+    except UpdateNotConfirmedError:
+        outcome = "pending"
+        raise
+    except TemporalUnavailableError:
+        outcome = "unavailable"
+        raise
+    finally:
+        metrics.UPDATE_LATENCY.labels(name, outcome).observe(time.perf_counter() - started)
+
+
+async def _update(
+    client: Client,
+    workflow_id: str,
+    name: str,
+    arg: BaseModel,
+    result_type: type[R],
+    update_id: str | None,
+    rpc_seconds: float,
+    pending_location: str | None,
+) -> R:
     handle = client.get_workflow_handle(workflow_id)
     try:
         result: Any = await handle.execute_update(

@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    # TLS to the Temporal frontend (core/temporal.connect_options): on by itself with an API key
+    # or client certificate; the CA file replaces the system roots (a private CA); a client
+    # certificate and key together make it mutual TLS; the API key (Temporal Cloud) is sent as
+    # a bearer token on every call and needs TLS.
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: str | None = None
     task_queue: str = "docketflow"
     secret_key: str = DEV_SECRET
     token_ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
@@ -96,6 +106,18 @@ class Settings(BaseSettings):
     # bridge, paging, the firm's systems); without a URL they are read in-app only.
     notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     notify_webhook_secret: str = ""
+    # Alert and digest email (activities/email_alerts.py): sent when smtp_host is set. Messages
+    # carry ids and links into the console at `public_url`, never client data.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Docketflow <docketflow@localhost>"
+    # "starttls" (port 587), "tls" (implicit, port 465) or "none" (a relay on a trusted network).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://")
+    # Partners' daily digest goes out on the first dispatcher run at or after this UTC hour.
+    digest_hour_utc: int = Field(default=12, ge=0, le=23)
     # A failed delivery is retried after base x 2^(attempts-1) seconds, at most an hour.
     notify_retry_base_seconds: float = Field(default=30.0, ge=0)
     # Login throttling per (account, client address), kept in PostgreSQL so it holds across API
@@ -127,6 +149,9 @@ class Settings(BaseSettings):
     # host:port where a worker serves the Temporal SDK's Prometheus metrics (workflow task
     # failures, activity latency, sticky cache...); unset: not served (one port per worker).
     worker_metrics_address: str | None = None
+    # host:port where a worker serves Docketflow's own series (lease expiries, SLA warnings,
+    # breaches and escalations by firm and template: core/metrics.py); unset: not served.
+    worker_app_metrics_address: str | None = None
     # An engagement workflow continues as new after this many steps (bounded histories).
     steps_per_run: int = Field(default=200, ge=0)
     # Every SLA due time stops this long before an engagement's court deadline.
@@ -141,6 +166,15 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_prefix: str = "documents/"
+    # /docs, /redoc and /openapi.json describe every route: served outside prod by default, in
+    # prod only when set true.
+    api_docs: bool | None = None
+    # When set, GET /metrics answers only `Authorization: Bearer <token>` (Prometheus'
+    # `authorization.credentials`); prod refuses to serve metrics without one.
+    metrics_token: str | None = None
+    # OpenTelemetry traces (core/tracing.py) are exported by OTLP/HTTP to this URL, e.g.
+    # http://otel-collector:4318/v1/traces; unset: no tracing (the default).
+    otlp_traces_endpoint: str | None = Field(default=None, pattern=r"^https?://")
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -156,12 +190,24 @@ class Settings(BaseSettings):
     def migration_database_url(self) -> str:
         return self.owner_database_url or self.database_url
 
-    @field_validator("owner_database_url", mode="before")
-    @classmethod
-    def _empty_owner_is_none(cls, value: object) -> object:
-        return value or None
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "prod"
 
-    @field_validator("notify_webhook_url", mode="before")
+    @field_validator(
+        "owner_database_url",
+        "notify_webhook_url",
+        "metrics_token",
+        "otlp_traces_endpoint",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "temporal_api_key",
+        "temporal_tls_ca_file",
+        "temporal_tls_cert_file",
+        "temporal_tls_key_file",
+        "temporal_tls_server_name",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None  # compose passes an unset variable as ""
@@ -175,6 +221,11 @@ class Settings(BaseSettings):
                 " DOCKETFLOW_ENV=dev accepts the public development secret on a developer's machine"
             )
         _check_key_material(self)
+        if (self.temporal_tls_cert_file is None) != (self.temporal_tls_key_file is None):
+            raise ValueError(
+                "DOCKETFLOW_TEMPORAL_TLS_CERT_FILE and DOCKETFLOW_TEMPORAL_TLS_KEY_FILE go "
+                "together (mutual TLS needs the certificate and its private key)"
+            )
         return self
 
     def documents_root(self) -> Path:

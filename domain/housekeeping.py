@@ -34,6 +34,9 @@ class DeliverNotificationsInput(BaseModel):
 class DeliverNotificationsResult(BaseModel):
     delivered: int = 0
     failed: int = 0
+    emailed: int = 0  # alerts mailed (each to all who want it), and digests
+    email_failed: int = 0
+    digests: int = 0
 
 
 class ReconcileStartsInput(BaseModel):

@@ -78,6 +78,16 @@ class User(Base):
     # How many tasks this clerk may hold at once (None: no limit); a claim beyond it is a 409.
     wip_limit: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
+    # Email alerts (migration 0018): where, which kinds, and the partners' daily digest.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_alerts: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)),
+        server_default=text(
+            "'{sla.breached,sla.escalated,task.assigned,approval.waiting}'::text[]"
+        ),
+    )
+    email_digest: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    digest_sent_on: Mapped[date | None]
 
 
 class TemplateVersion(Base):
@@ -458,6 +468,11 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The email channel's own delivery state (migration 0018).
+    emailed_at: Mapped[datetime | None]
+    email_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    email_next_attempt_at: Mapped[datetime | None]
+    email_last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 class DashboardRollup(Base):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
@@ -197,8 +198,10 @@ class Stack:
 
 
 @asynccontextmanager
-async def running_api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Client]]:
-    app = create_app(settings)
+async def running_api(
+    settings: Settings, tracing: TracerProvider | None = None
+) -> AsyncIterator[tuple[httpx.AsyncClient, Client]]:
+    app = create_app(settings, tracing)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
@@ -208,10 +211,12 @@ async def running_api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClie
 
 
 @asynccontextmanager
-async def running_worker(settings: Settings) -> AsyncIterator[None]:
+async def running_worker(
+    settings: Settings, tracing: TracerProvider | None = None
+) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url, pool_size=5)
     sessions = make_session_factory(engine)
-    client = await connect(settings, firm_key_store(settings, sessions))
+    client = await connect(settings, firm_key_store(settings, sessions), tracing=tracing)
     worker = build_worker(client, sessions, settings.task_queue, settings=settings)
     async with worker, chaining(sessions, signing=HeadSigning.from_settings(settings)):
         yield

@@ -45,6 +45,8 @@ USER_ENV = {
     "DOCKETFLOW_CODEC_MASTER_KEY": "A" * 43 + "=",  # base64 of 32 bytes
     "DOCKETFLOW_CODEC_KEYS": '{"k1": "wrapped-key-placeholder"}',
     "DOCKETFLOW_AUDIT_SIGNING_KEY": "B" * 43 + "=",  # base64 of a 32-byte seed
+    "DOCKETFLOW_METRICS_TOKEN": "m" * 64,
+    "MINIO_ROOT_PASSWORD": "p" * 24,
 }
 
 
@@ -593,3 +595,119 @@ def test_build_context_holds_the_readme_and_every_installed_package() -> None:
 )
 def test_build_context_leaves_out_local_state_and_secrets(path: str) -> None:
     assert not in_build_context(path)
+
+
+# --- observability: Prometheus, its alert rules and Grafana (deploy/) ------------------------
+
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
+GRAFANA_DIR = ROOT / "deploy" / "grafana"
+# Series the rules and the dashboard may use: the app's (core/metrics.py), the request
+# latency of prometheus-fastapi-instrumentator, Prometheus' own `up`, the Temporal SDK's.
+_SERIES = re.compile(r"\b(docketflow_[a-z_]+|http_request_duration_seconds_bucket)\b")
+
+
+def _app_series() -> set[str]:
+    from prometheus_client import REGISTRY
+
+    import api.metrics
+
+    api.metrics._http_series()  # registers the request latency series (core's on import)
+
+    return {sample.name for family in REGISTRY.collect() for sample in family.samples} | {
+        f"{family.name}{suffix}"
+        for family in REGISTRY.collect()
+        for suffix in ("", "_total", "_bucket", "_count", "_sum")
+    }
+
+
+def _mount(service: dict[str, Any], target: str) -> str:
+    for volume in service.get("volumes", []):
+        source, mounted = str(volume).split(":")[:2]
+        if mounted == target:
+            return source
+    raise AssertionError(f"nothing mounted at {target}")
+
+
+def test_the_lock_file_is_in_the_build_context() -> None:
+    assert in_build_context("requirements/runtime.lock")
+
+
+def test_prometheus_scrapes_the_api_with_the_metrics_token(
+    services: dict[str, dict[str, Any]], app_env: dict[str, str]
+) -> None:
+    prometheus = services["prometheus"]
+    assert _mount(prometheus, "/etc/prometheus") == "./deploy/prometheus"
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    api = jobs["docketflow-api"]
+    assert api["static_configs"][0]["targets"] == [f"api:{API_PORT}"]
+    token_file = api["authorization"]["credentials_file"]
+    entrypoint = " ".join(prometheus["entrypoint"])
+    assert f"> {token_file}" in entrypoint and '"$METRICS_TOKEN"' in entrypoint
+    assert prometheus["environment"]["METRICS_TOKEN"] == app_env["DOCKETFLOW_METRICS_TOKEN"]
+    assert app_env["DOCKETFLOW_METRICS_TOKEN"] == USER_ENV["DOCKETFLOW_METRICS_TOKEN"]
+
+
+def test_prometheus_scrapes_every_worker_on_the_ports_the_workers_serve(
+    app_env: dict[str, str],
+) -> None:
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for job, variable in (
+        ("docketflow-worker", "DOCKETFLOW_WORKER_APP_METRICS_ADDRESS"),
+        ("temporal-sdk", "DOCKETFLOW_WORKER_METRICS_ADDRESS"),
+    ):
+        (discovery,) = jobs[job]["dns_sd_configs"]
+        assert discovery["names"] == ["worker"]  # every replica of the scaled service
+        host, _, port = app_env[variable].rpartition(":")
+        assert host == "0.0.0.0" and int(port) == discovery["port"], job
+
+
+def test_alert_rules_cover_breaches_stuck_work_queue_age_and_absent_workers() -> None:
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    rules = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())
+    alerts = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
+    assert {
+        "DocketflowBreachRate",
+        "DocketflowStuckEngagements",
+        "DocketflowQueueAge",
+        "DocketflowWorkerAbsent",
+    } <= alerts.keys()
+    assert 'job="docketflow-worker"' in alerts["DocketflowWorkerAbsent"]["expr"]
+    known = _app_series()
+    for name, rule in alerts.items():
+        assert rule["labels"]["severity"] in ("page", "ticket"), name
+        for series in _SERIES.findall(rule["expr"]):
+            assert series in known, f"{name} uses {series}, which nothing exports"
+
+
+def test_grafana_provisions_the_dashboard_over_the_prometheus_service(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    grafana = services["grafana"]
+    assert _mount(grafana, "/etc/grafana/provisioning") == "./deploy/grafana/provisioning"
+    dashboards_at = yaml.safe_load(
+        (GRAFANA_DIR / "provisioning" / "dashboards" / "docketflow.yml").read_text()
+    )["providers"][0]["options"]["path"]
+    assert _mount(grafana, dashboards_at) == "./deploy/grafana/dashboards"
+    (source,) = yaml.safe_load(
+        (GRAFANA_DIR / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )["datasources"]
+    assert source["url"] == "http://prometheus:9090"
+    assert "127.0.0.1:9090:9090" in services["prometheus"]["ports"]
+    dashboard = json.loads((GRAFANA_DIR / "dashboards" / "docketflow.json").read_text())
+    known = _app_series()
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    assert exprs
+    for expr in exprs:
+        for series in _SERIES.findall(expr):
+            assert series in known, f"the dashboard uses {series}, which nothing exports"
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == source["uid"], panel["title"]
+
+
+def test_monitoring_ports_are_bound_to_this_host_only(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("prometheus", "grafana"):
+        for port in ports_of(services[name]):
+            assert port.host_ip == "127.0.0.1", name

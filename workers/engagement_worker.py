@@ -14,13 +14,16 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.automated_steps import automated_step_activities
 from activities.document_steps import DocumentSteps
 from activities.efiling import EfilingActivities, SandboxCourt
+from activities.email_alerts import smtp_mailer
 from activities.engagement_starts import EngagementStartActivities
 from activities.leases import LeaseActivities
-from activities.notifications import NotificationActivities, webhook_sender
+from activities.notifications import EmailChannel, NotificationActivities, webhook_sender
 from activities.read_model import ReadModelActivities
 from activities.sla_clocks import SlaActivities
+from core import metrics
 from core.settings import Settings
 from core.temporal import connect
+from core.tracing import tracer_provider
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.document_vault import DocumentVault, blob_store
 from store.key_store import firm_key_store
@@ -48,7 +51,14 @@ WORKFLOWS = [
 # thread; its lazy imports must not be re-run under the sandbox's import hook.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "sla", "holidays", "dateutil", "pydantic", "jsonschema", "structlog"
+        "domain",
+        "sla",
+        "holidays",
+        "dateutil",
+        "pydantic",
+        "jsonschema",
+        "structlog",
+        "opentelemetry",  # the tracing interceptor's workflow spans (core/tracing.py)
     )
 )
 
@@ -61,8 +71,12 @@ def build_worker(
     *,
     settings: Settings,
 ) -> Worker:
+    mailer = smtp_mailer(settings)
     alerts = NotificationActivities(
-        sessions, webhook_sender(settings), settings.notify_retry_base_seconds
+        sessions,
+        webhook_sender(settings),
+        settings.notify_retry_base_seconds,
+        EmailChannel(mailer, settings.public_url, settings.digest_hour_utc) if mailer else None,
     )
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
@@ -103,7 +117,10 @@ async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let in-flight tasks finish (graceful shutdown)."""
     engine = make_engine(settings.database_url, limits=settings.database_limits)
     sessions = make_session_factory(engine)
-    client = await connect(settings, firm_key_store(settings, sessions), metrics=True)
+    tracing = tracer_provider(settings, "docketflow-worker")
+    client = await connect(
+        settings, firm_key_store(settings, sessions), metrics=True, tracing=tracing
+    )
     worker = build_worker(
         client, sessions, settings.task_queue, settings.worker_cached_workflows, settings=settings
     )
@@ -112,8 +129,12 @@ async def run_worker(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await ensure_housekeeping_schedules(client, settings.task_queue)
+    if settings.worker_app_metrics_address:
+        metrics.serve(settings.worker_app_metrics_address)
     log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
     async with worker, chaining(sessions, signing=HeadSigning.from_settings(settings)):
         await stop.wait()
     await engine.dispose()
+    if tracing is not None:
+        tracing.shutdown()
     log.info("worker.stopped")

@@ -1,11 +1,10 @@
-"""Liveness, readiness and metrics (unauthenticated, as orchestrators expect)."""
+"""Liveness and readiness (unauthenticated, as orchestrators expect); metrics: api/metrics.py."""
 
 from __future__ import annotations
 
 import asyncio
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import SessionsDep, TemporalDep
@@ -38,8 +37,3 @@ async def readyz(
     ready = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ready else 503
     return {"status": "ready" if ready else "not ready", **checks}
-
-
-@router.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -18,7 +18,7 @@ from domain.eligibility import Refusal, refusal
 from domain.enums import Priority, Role, TaskStatus
 from domain.errors import DomainError, ErrorType
 from store.models import Task, User
-from store.repositories import tasks, users
+from store.repositories import task_sla, tasks, users
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -124,6 +124,17 @@ async def _give(
         previous_assignee_id=str(previous) if previous else None,
         generation=generation,
         reason=reason,
+    )
+    # The assignee hears of it (email when they asked for it); ids only, like every alert.
+    await task_sla.notify(
+        session,
+        dedupe_key=f"task:{task.id}:assigned:{generation}",
+        kind="task.assigned",
+        firm_id=task.firm_id,
+        engagement_id=task.engagement_id,
+        task_id=task.id,
+        recipients=[f"user:{assignee.id}"],
+        payload={"step_id": task.step_id, "via": "manager"},
     )
     return True
 

@@ -27,6 +27,7 @@ from api.permissions import Permission
 from api.schema_checks import schema_errors
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
 from domain.documents import named_documents
+from core import metrics
 from domain.eligibility import refusal
 from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType
@@ -227,6 +228,7 @@ async def claim_next(
         if refusal is not None:
             raise DomainError(ErrorType.CONFLICT, refusal)
         return Response(status_code=204)
+    metrics.TASK_CLAIMS.labels(task.queue, "claim-next").inc()
     # The hot path: serialise once, in pydantic's core, instead of FastAPI's validate-then-encode
     # of the response model (same JSON; the model has no aliases).
     return Response(content=_detail(task).model_dump_json(), media_type="application/json")
@@ -261,6 +263,7 @@ async def claim_task(
         raise HTTPException(status_code=409, detail=f"task is {task.status}, not open")
     task = await _visible(session, task_id, principal)
     await _audit(session, principal, task, "task.claimed", via="claim", generation=task.generation)
+    metrics.TASK_CLAIMS.labels(task.queue, "claim").inc()
     return _detail(task)
 
 
@@ -289,6 +292,7 @@ async def release_task(
     if not await tasks.release(session, task, principal.id, generation):
         raise _not_held(task, principal, generation)
     await _audit(session, principal, task, "task.released", generation=task.generation)
+    metrics.TASK_RELEASES.labels(task.queue).inc()
     return _detail(await _visible(session, task_id, principal))
 
 
@@ -414,5 +418,6 @@ async def complete_task(
         rpc_seconds=settings.update_timeout_seconds,
         pending_location=f"/api/v1/tasks/{task.id}",
     )
+    metrics.TASK_COMPLETIONS.labels(task.queue, body.outcome).inc()
     async with sessions() as session:
         return _detail(await _visible(session, task_id, principal))

@@ -268,6 +268,11 @@ class StuckRow:
     reason: str | None
 
 
+async def count_stuck(session: AsyncSession) -> int:
+    query = select(func.count()).where(Engagement.status == EngagementStatus.STUCK)
+    return int((await session.execute(query)).scalar_one())
+
+
 async def stuck(session: AsyncSession, firm_id: uuid.UUID | None, limit: int) -> list[StuckRow]:
     """Engagements parked as stuck (a step raised), longest first, with the recorded reason."""
     reason = (

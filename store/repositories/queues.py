@@ -115,6 +115,35 @@ async def board(session: AsyncSession, scope: Scope) -> list[QueueBoard]:
     return list(boards.values())
 
 
+@dataclass(frozen=True)
+class QueueFloor:
+    queue: str
+    depth: int
+    oldest_age_seconds: float
+    at_risk: int
+    breached: int
+
+
+async def floor(session: AsyncSession) -> list[QueueFloor]:
+    """Every queue's live counts across all firms (the metrics scrape): the board's one query."""
+    counts = {row.queue: row for row in (await session.execute(_BOARD, {"firm_id": None})).all()}
+    now = (await session.execute(select(func.now()))).scalar_one()
+    result = []
+    for name in (await session.execute(select(Queue.name).order_by(Queue.name))).scalars():
+        row = counts.get(name)
+        oldest = row.oldest_open_at if row is not None else None
+        result.append(
+            QueueFloor(
+                queue=name,
+                depth=int(row.depth) if row is not None else 0,
+                oldest_age_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+                at_risk=int(row.at_risk) if row is not None else 0,
+                breached=int(row.breached) if row is not None else 0,
+            )
+        )
+    return result
+
+
 @dataclass
 class ClerkWorkload:
     user_id: uuid.UUID

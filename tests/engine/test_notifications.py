@@ -1,12 +1,11 @@
 """SLA alerts reach people: in-app by role and firm, and pushed to a signed webhook, at least once,
-with retries when the receiver is down, and without client data."""
+with retries when the receiver is down, and without client data. Deliveries verify with the
+Standard Webhooks reference library, as a receiver's would."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
+import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +25,7 @@ from domain.enums import Role
 from tests.harness import Stack
 from workers.schedules import ensure_housekeeping_schedules
 
-SECRET = "webhook-secret-" + "x" * 32
+SECRET = "whsec_" + base64.b64encode(b"webhook-secret-" + b"x" * 32).decode()
 TITLE = "Okafor v. Brightline Logistics"
 
 
@@ -165,14 +165,13 @@ async def test_breach_alerts_are_pushed_signed_retried_and_listed_by_role(
 
     assert len(receiver.received) == 1
     headers, body = receiver.received[0]
-    timestamp, mac = (
-        part.split("=", 1)[1] for part in headers["x-docketflow-signature"].split(",")
-    )
-    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    assert hmac.compare_digest(mac, expected.hexdigest())
-    alert = json.loads(body)
+    event = Webhook(SECRET).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(body.replace(b"work", b"WORK"), headers)
+    alert = event["data"]
+    assert event["type"] == "sla.breached" and headers["webhook-id"].startswith("msg_")
     assert (alert["kind"], alert["engagement_id"]) == ("sla.breached", engagement_id)
-    assert alert["detail"]["step_id"] == "work" and headers["x-docketflow-delivery"]
+    assert alert["detail"]["step_id"] == "work"
     assert TITLE not in body.decode() and "Okafor" not in body.decode()
 
     # In-app: the firm's partner sees it, another firm's partner and clerks do not.

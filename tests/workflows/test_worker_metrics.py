@@ -1,4 +1,5 @@
-"""A worker serves the Temporal SDK's metrics, workflow task failures among them."""
+"""A worker serves the Temporal SDK's metrics, workflow task failures among them, and
+Docketflow's own series (lease expiries, SLA events) on a second address."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def _free_port() -> int:
 
 async def test_a_worker_exports_workflow_task_failures_for_prometheus(settings: Settings) -> None:
     address = f"127.0.0.1:{_free_port()}"
+    app_address = f"127.0.0.1:{_free_port()}"
     env = {
         **os.environ,
         "DOCKETFLOW_DATABASE_URL": settings.database_url,
@@ -28,6 +30,7 @@ async def test_a_worker_exports_workflow_task_failures_for_prometheus(settings: 
         "DOCKETFLOW_TASK_QUEUE": settings.task_queue,
         "DOCKETFLOW_ENV": "test",
         "DOCKETFLOW_WORKER_METRICS_ADDRESS": address,
+        "DOCKETFLOW_WORKER_APP_METRICS_ADDRESS": app_address,
     }
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -50,7 +53,16 @@ async def test_a_worker_exports_workflow_task_failures_for_prometheus(settings: 
                 if "temporal_workflow_task" in body or "temporal_worker" in body:
                     break
                 await asyncio.sleep(0.2)
+            app_body = ""
+            for _ in range(100):
+                try:
+                    app_body = (await http.get(f"http://{app_address}/metrics")).text
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.2)
         assert "temporal_" in body, body[:500]
+        assert "docketflow_sla_events_total" in app_body
+        assert "docketflow_task_lease_expiries_total" in app_body
     finally:
         worker.kill()
         await worker.wait()
