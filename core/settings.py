@@ -190,6 +190,7 @@ class Settings(BaseSettings):
     def migration_database_url(self) -> str:
         return self.owner_database_url or self.database_url
 
+    @property
     def docs_enabled(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.env != "prod"
 

@@ -26,8 +26,8 @@ from api.engagement_view import task_sla_state
 from api.permissions import Permission
 from api.schema_checks import schema_errors
 from api.schemas import ClaimNextIn, CompleteIn, Page, Request, TaskDetail, TaskOut
-from domain.documents import named_documents
 from core import metrics
+from domain.documents import named_documents
 from domain.eligibility import refusal
 from domain.enums import Priority, Role, SlaState, TaskStatus
 from domain.errors import DomainError, ErrorType

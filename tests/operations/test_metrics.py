@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from core.settings import Settings
-from tests.harness import GOOD_DRAFT, Stack, running_api
+from tests.harness import Stack, running_api
 from tests.operations.scrape import label_values, sample
 
 TIMED = {
@@ -47,7 +47,7 @@ async def test_claims_completions_and_queue_depth_move_with_the_work(stack: Stac
 
     await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)
     await stack.call("POST", f"/tasks/{task['id']}/release", "carlos", 200)
-    await stack.claim_and_complete(task["id"], "carlos", output=GOOD_DRAFT)
+    await stack.claim_and_complete(task["id"], "carlos", draft=True)
     after = await _scrape(stack)
 
     def moved(name: str, **labels: str) -> float:

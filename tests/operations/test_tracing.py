@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from core.settings import Settings
 from core.tracing import tracer_provider
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, Stack, running_api, running_worker
+from tests.harness import Stack, running_api, running_worker
 
 
 def _trace_of(spans: tuple[ReadableSpan, ...], name_part: str) -> list[ReadableSpan]:
@@ -38,13 +38,14 @@ async def test_a_completion_is_traced_from_http_through_the_update_to_its_activi
             engagement_id = await stack.create_engagement("maria", firm)
             task = await stack.wait_for_task(engagement_id, "draft", "carlos")
             await stack.call("POST", f"/tasks/{task['id']}/claim", "carlos", 200)
+            drafted = await stack.draft_output(engagement_id, "carlos")
             exporter.clear()
             await stack.call(
                 "POST",
                 f"/tasks/{task['id']}/complete",
                 "carlos",
                 200,
-                json={"outcome": "done", "output": GOOD_DRAFT},
+                json={"outcome": "done", "output": drafted},
             )
             await stack.wait_for_task(engagement_id, "qc", "maria")
             await asyncio.sleep(0.5)  # the activity spans after the Update's own

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, Stack
+from tests.harness import Stack
 
 # (method, path template, body) of every route that shows or touches one engagement.
 READS = [
@@ -71,7 +71,7 @@ async def test_a_clerk_sees_an_engagement_only_for_the_work_they_may_do_or_did(
         f"/tasks/{draft}/complete",
         "carlos",
         200,
-        json={"outcome": "done", "output": GOOD_DRAFT},
+        json={"outcome": "done", "output": await stack.draft_output(engagement, "carlos")},
     )
     # The QC task is Quinn's to work now: she sees the engagement and the draft it checks.
     qc = await stack.wait_for_task(engagement, "qc", "maria")

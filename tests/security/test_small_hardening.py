@@ -18,7 +18,7 @@ from api.routes.calendar_feed import _text as ics_text
 from api.routes.dashboard import _cell
 from core.settings import Settings
 from domain.enums import Role
-from tests.harness import GOOD_DRAFT, PASSWORD, Stack, running_stack
+from tests.harness import PASSWORD, Stack, running_stack
 
 PROXIED_TLS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.4"}
 
@@ -81,7 +81,7 @@ async def _audit_of(stack: Stack, engagement: str, action: str) -> list[dict[str
 async def test_a_completion_note_is_not_copied_into_the_audit_log(stack: Stack) -> None:
     engagement, task = stack.user_ids["engagement"], stack.user_ids["task"]
     note = "Client DOB 1961-04-02, see chart p. 14"
-    await stack.claim_and_complete(task, "carlos", output=GOOD_DRAFT, note=note)
+    await stack.claim_and_complete(task, "carlos", note=note, draft=True)
     (entry,) = await _audit_of(stack, engagement, "task.completed")
     assert note not in str(entry)
     assert entry["detail"]["note_chars"] == len(note)  # type: ignore[index]
