@@ -46,11 +46,12 @@ async def test_reassign_fences_the_previous_holder_and_keeps_the_audit_trail(q: 
         json={"assignee": "dana", "reason": "carlos is on the Smith trial"},
     )
     assert moved.json()["assignee_id"] == q.stack.user_ids["dana"]
+    # No longer his work: the old holder no longer sees the task (minimum necessary, 404).
     await q.stack.call(
         "POST",
         f"/tasks/{task}/complete",
         "carlos",
-        409,
+        404,
         json={"outcome": "done", "generation": first["generation"] + 1},
     )
     assert await q.audit_actions(task) == [
