@@ -58,12 +58,15 @@ class _Receiver:
         self._field: bytearray | None = None
         self._field_name = ""
         self._handle: IO[bytes] | None = None
+        self._in_file = False  # the current part is the file (fields may come before or after)
         self._digest = hashlib.sha256()
         self.pending = bytearray()  # file bytes parsed but not yet written
         self.error: HTTPException | None = None
 
     def on_part_begin(self) -> None:
         self._headers = {}
+        self._in_file = False
+        self._field = None
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
@@ -86,6 +89,7 @@ class _Receiver:
             declared = self._headers.get(b"content-type", b"application/octet-stream")
             descriptor, path = tempfile.mkstemp(prefix="upload-", dir=self._scratch)
             self._handle = os.fdopen(descriptor, "wb")
+            self._in_file = True
             self.upload.file = ReceivedFile(
                 Path(path), os.path.basename(filename)[:255], declared.decode("latin-1")
             )
@@ -96,7 +100,7 @@ class _Receiver:
             self._field, self._field_name = bytearray(), name
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._handle is not None:
+        if self._in_file:
             piece = data[start:end]
             self._digest.update(piece)
             assert self.upload.file is not None
@@ -108,8 +112,9 @@ class _Receiver:
                 self.error = _bad(f"form field {self._field_name!r} is over {_FIELD_LIMIT} bytes")
 
     def on_part_end(self) -> None:
-        if self._handle is not None and self.upload.file is not None:
+        if self._in_file and self.upload.file is not None:
             self.upload.file.sha256 = self._digest.hexdigest()
+            self._in_file = False
         elif self._field is not None:
             try:
                 self.upload.fields[self._field_name] = self._field.decode("utf-8")

@@ -1,7 +1,7 @@
 """What document processing costs: OCR pages/min against Tesseract alone, and text extraction.
 
     python -m bench.documents                    # 6 scanned pages x 3 runs; a 500-page PDF x 3
-    python -m bench.documents --ocr-pages 3 --repeat 1
+    python -m bench.documents --ocr-pages 3 --repeat 1 --api-sizes 1,20
 
 `ocr`: the same scanned pages are read (a) by `documents.text` from an image-only PDF (PDFium
 renders each page at 300 dpi, the page goes to `tesseract stdin stdout`, the next page renders
@@ -24,10 +24,12 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pikepdf
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
@@ -134,10 +136,112 @@ def bench_text(folder: Path, pages: int, repeat: int) -> dict[str, Any]:
     return {"pages": pages, "repeat": repeat, "seconds": round(statistics.median(runs), 3)}
 
 
-# --- API upload/download MB/s (issue 11 item 7): the lead adds this section -------------------
-# (1, 20 and 200 MB through POST /engagements/{id}/documents and GET /documents/{id}/content
-# against a plain file copy on the same disk, and the API's peak memory during the 200 MB upload).
-# ------------------------------------------------------------------------------------------------
+# --- API upload/download MB/s (issue 11 item 7) -------------------------------------------------
+# Files of 1, 20 and 200 MB through POST /engagements/{id}/documents and GET /documents/{id}/content
+# of a real `docketflow dev` stack (its API process, PostgreSQL, blob store under its home), against
+# a plain file copy on the same disk in the same run; the API process's peak RSS above idle during
+# the 200 MB upload, sampled every 20 ms from /proc.
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class _PeakRss:
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_kb(self.pid))
+            time.sleep(0.02)
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _big_pdf(path: Path, megabytes: int) -> Path:
+    """A valid PDF of about `megabytes` MB: a page of text plus an incompressible image stream."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    noise = pikepdf.Stream(pdf, os.urandom(megabytes * 1024 * 1024))
+    pdf.pages[0].obj["/PieceInfo"] = pikepdf.Dictionary(Noise=noise)
+    pdf.save(path)
+    return path
+
+
+def bench_api(folder: Path, sizes: list[int], repeat: int) -> dict[str, Any]:
+    from tests.dev_process import dev_stack
+
+    results: dict[str, Any] = {"sizes_mb": sizes, "runs": {}}
+    with dev_stack() as stack:
+        stack.wait_ready(240)
+        api_pid = stack.pids()["api"]
+        with httpx.Client(base_url=stack.api, timeout=600) as http:
+            token = http.post(
+                "/auth/token", data={"username": "maria", "password": "docketflow-demo"}
+            ).json()["access_token"]
+            http.headers["Authorization"] = f"Bearer {token}"
+            firm = next(f for f in http.get("/firms").json() if f["name"] == "Hale & Morrow LLP")
+            engagement = http.post(
+                "/engagements",
+                json={
+                    "firm_id": firm["id"], "template": "draft-qc-efile", "title": "Bench upload",
+                    "matter_ref": "BENCH-1",
+                    "inputs": {"court": "SDNY", "case_number": "1:24-cv-05567",
+                               "document_type": "motion"},
+                },
+            ).json()  # fmt: skip
+            for size in sizes:
+                source = _big_pdf(folder / f"in-{size}.pdf", size)
+                nbytes = source.stat().st_size
+                runs: dict[str, list[float]] = {"upload": [], "download": [], "copy": []}
+                peak_kb = 0
+                for _ in range(repeat):
+                    idle_kb = _rss_kb(api_pid)
+                    with _PeakRss(api_pid) as rss, source.open("rb") as handle:
+                        started = time.perf_counter()
+                        answer = http.post(
+                            f"/engagements/{engagement['id']}/documents",
+                            files={"file": ("bench.pdf", handle, "application/pdf")},
+                            data={"kind": "draft", "title": "Bench"},
+                        )
+                        runs["upload"].append(time.perf_counter() - started)
+                    answer.raise_for_status()
+                    peak_kb = max(peak_kb, rss.peak - idle_kb)
+                    target = folder / "out.pdf"
+                    started = time.perf_counter()
+                    content = f"/documents/{answer.json()['id']}/content"
+                    with http.stream("GET", content) as got, target.open("wb") as out:
+                        for piece in got.iter_bytes(1 << 20):
+                            out.write(piece)
+                    runs["download"].append(time.perf_counter() - started)
+                    assert target.stat().st_size == nbytes
+                    started = time.perf_counter()
+                    shutil.copyfile(source, folder / "copy.pdf")
+                    os.sync()
+                    runs["copy"].append(time.perf_counter() - started)
+                mb = nbytes / 1e6
+                median = {k: statistics.median(v) for k, v in runs.items()}
+                results["runs"][str(size)] = {
+                    "bytes": nbytes,
+                    "upload_mb_s": round(mb / median["upload"], 1),
+                    "download_mb_s": round(mb / median["download"], 1),
+                    "copy_mb_s": round(mb / median["copy"], 1),
+                    "upload_vs_copy": round(median["copy"] / median["upload"], 2),
+                    "download_vs_copy": round(median["copy"] / median["download"], 2),
+                    "api_peak_rss_above_idle_mb": round(peak_kb / 1024, 1),
+                }
+    return results
 
 
 def main() -> None:
@@ -145,8 +249,9 @@ def main() -> None:
     parser.add_argument("--ocr-pages", type=int, default=6)
     parser.add_argument("--text-pages", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--api-sizes", default="1,20,200", help="MB per file; '' skips the API")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-documents-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-documents-", dir="/tmp") as scratch:
         folder = Path(scratch)
         ocr = bench_ocr(folder, args.ocr_pages, args.repeat)
         print(
@@ -156,11 +261,21 @@ def main() -> None:
         )
         text = bench_text(folder, args.text_pages, args.repeat)
         print(f"text  {text['pages']}-page text-layer PDF in {text['seconds']} s (median)")
+        sizes = [int(x) for x in args.api_sizes.split(",") if x]
+        api = bench_api(folder, sizes, args.repeat) if sizes else {}
+        for size, row in api.get("runs", {}).items():
+            print(
+                f"api   {size:>3} MB: upload {row['upload_mb_s']} MB/s "
+                f"({row['upload_vs_copy']}x copy), download {row['download_mb_s']} MB/s "
+                f"({row['download_vs_copy']}x copy), copy {row['copy_mb_s']} MB/s, "
+                f"API peak +{row['api_peak_rss_above_idle_mb']} MB"
+            )
     RESULTS.mkdir(exist_ok=True)
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "ocr": ocr,
         "text_extraction": text,
+        "api": api,
     }
     (RESULTS / "documents.json").write_text(json.dumps(result, indent=2) + "\n")
 

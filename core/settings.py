@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -234,6 +235,8 @@ class Settings(BaseSettings):
             return self.document_root
         if self.home is not None:
             return self.home / "documents"
+        if self.env == "test":  # processes a test starts with a bare environment
+            return Path(tempfile.gettempdir()) / "docketflow-test-documents"
         raise ValueError(
             "set DOCKETFLOW_DOCUMENT_ROOT (or DOCKETFLOW_HOME) for the local document store, "
             "or DOCKETFLOW_DOCUMENT_STORE=s3"

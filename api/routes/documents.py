@@ -1,8 +1,9 @@
 """Documents: upload, versions, download, deletion and legal holds.
 
 Who may see an engagement's documents: managers, the engagement's firm partner, and a clerk only
-while holding one of its tasks or once they completed one (HIPAA minimum necessary,
-45 CFR 164.502(b)); anyone else gets 404, as if the engagement did not exist. Uploading as a clerk
+while the engagement has a task they hold, completed or may work now (store/scope.py's one rule,
+HIPAA minimum necessary, 45 CFR 164.502(b)); anyone else gets 404, as if the engagement did not
+exist. Uploading as a clerk
 needs a task of the engagement held now. Every upload, download and deletion is audited.
 
 An upload is checked before anything is stored (documents/sniff.py): empty, not what it claims to
@@ -33,6 +34,7 @@ from store.document_vault import DocumentUnreadableError, DocumentVault, address
 from store.models import Document, DocumentVersion, Engagement
 from store.repositories import audit, documents, engagements, tasks
 from store.repositories.documents import NewVersion
+from store.scope import ClerkWork, clerk_has_or_had_task, clerk_holds_task
 
 router = APIRouter(tags=["documents"])
 _F = TypeVar("_F", bound=RequestBody)
@@ -146,10 +148,12 @@ async def _engagement_for(
     if engagement is None or engagement.started_at is None:
         raise _NOT_FOUND
     if principal.role == Role.CLERK:
+        # The one minimum-necessary rule (store/scope.py); uploading needs a task held now.
+        clerk = ClerkWork(principal.id, principal.skills)
         if upload:
-            if not await documents.holds_task_of(session, principal.id, engagement.id):
+            if not await clerk_holds_task(session, principal.id, engagement.id):
                 raise _NOT_FOUND
-        elif not await documents.clerk_has_worked_on(session, principal.id, engagement.id):
+        elif not await clerk_has_or_had_task(session, clerk, engagement.id):
             raise _NOT_FOUND
     return engagement
 

@@ -7,11 +7,10 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.enums import TaskStatus
-from store.models import Document, DocumentVersion, Engagement, Task
+from store.models import Document, DocumentVersion, Engagement
 from store.scope import Scope
 
 
@@ -171,33 +170,6 @@ async def of_engagement(
         )
     )
     return set(rows.scalars())
-
-
-async def holds_task_of(
-    session: AsyncSession, user_id: uuid.UUID, engagement_id: uuid.UUID
-) -> bool:
-    found = await session.execute(
-        select(
-            exists().where(
-                Task.engagement_id == engagement_id,
-                Task.assignee_id == user_id,
-                Task.status == TaskStatus.CLAIMED,
-            )
-        )
-    )
-    return bool(found.scalar())
-
-
-async def clerk_has_worked_on(
-    session: AsyncSession, user_id: uuid.UUID, engagement_id: uuid.UUID
-) -> bool:
-    """True while the clerk holds one of the engagement's tasks, or once they completed one."""
-    held = or_(
-        (Task.assignee_id == user_id) & (Task.status == TaskStatus.CLAIMED),
-        Task.completed_by == user_id,
-    )
-    found = await session.execute(select(exists().where(Task.engagement_id == engagement_id, held)))
-    return bool(found.scalar())
 
 
 async def address_in_use(session: AsyncSession, address: str) -> bool:

@@ -224,3 +224,45 @@ async def test_no_plaintext_at_rest_and_a_shredded_firm_key_reads_nothing(stack:
         gone = await stack.call("GET", f"/documents/{document['id']}/content", "maria")
         assert gone.status_code == 410
         assert "shredded" in gone.json()["detail"]
+
+
+def _field_part(boundary: str, name: str, value: str) -> bytes:
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+    return f"{head}{value}\r\n".encode()
+
+
+async def test_form_fields_after_the_file_part_are_fields_not_file_bytes(stack: Stack) -> None:
+    """curl -F sends parts in the order given, often the file first: the file's bytes end at its
+    own boundary, and the title and task that follow it are read as fields."""
+    engagement_id, task_id = await _draft_task(stack)
+    boundary = "docketflow-test-boundary"
+    file_head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="m.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    )
+    body = b"".join(
+        [
+            file_head.encode() + DRAFT + b"\r\n",
+            _field_part(boundary, "title", "Motion, filed first"),
+            _field_part(boundary, "kind", "draft"),
+            _field_part(boundary, "task_id", task_id),
+            f"--{boundary}--\r\n".encode(),
+        ]
+    )
+    uploaded = await stack.http.post(
+        f"/api/v1/engagements/{engagement_id}/documents",
+        content=body,
+        headers={
+            **stack.auth("carlos"),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    document = uploaded.json()
+    assert (document["title"], document["kind"], document["size"]) == (
+        "Motion, filed first",
+        "draft",
+        len(DRAFT),
+    )
+    got = await stack.call("GET", f"/documents/{document['id']}/content", "carlos", 200)
+    assert got.content == DRAFT

@@ -72,8 +72,8 @@ async def test_a_clerk_claims_sees_the_context_and_completes_then_reworks(
         "#upload-file",
         files=MOTION_FILE,
     )
-    await page.get_by_label("Title").fill("Motion to compel discovery")
-    await page.get_by_role("button", name="Upload").click()
+    await page.get_by_label("Title", exact=True).fill("Motion to compel discovery")
+    await page.get_by_role("button", name="Upload", exact=True).click()
     await expect(notice(page)).to_contain_text("Document uploaded")
     await expect(page.locator("#documents")).to_contain_text("Motion to compel discovery")
     await expect(page.locator("iframe.pdf-preview")).to_have_count(1)
@@ -168,7 +168,7 @@ async def test_a_lapsed_claim_loses_no_typed_text(
         "#upload-file",
         files=MOTION_FILE,
     )
-    await page.get_by_role("button", name="Upload").click()
+    await page.get_by_role("button", name="Upload", exact=True).click()
     await expect(notice(page)).to_contain_text("Document uploaded")
     await expect(page.get_by_label("Signature")).to_have_value("/s/ Jane Roe, with exhibits")
     await page.get_by_role("button", name="Complete task").click()
@@ -297,7 +297,7 @@ async def test_a_manager_starts_an_engagement_from_its_template_and_every_page_i
     await page.get_by_label("Service line").select_option("draft-qc-efile")
     await page.get_by_role("button", name="Choose").click()
     await accessible(page)
-    await page.get_by_label("Title").fill("Motion in limine")
+    await page.get_by_label("Title", exact=True).fill("Motion in limine")
     await page.get_by_label("Matter reference").fill("HM-2024-0301")
     await page.get_by_label("Court").fill("NDCA")
     await page.get_by_label("Case number").fill("3:24-cv-07788")
