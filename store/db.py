@@ -59,6 +59,8 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=pre_ping and ping_idle_seconds <= 0,
+        # A failing statement's parameters (client data, PHI) never reach logs or error texts.
+        hide_parameters=True,
     )
     if pre_ping and ping_idle_seconds > 0:
         _ping_when_idle(engine, ping_idle_seconds)

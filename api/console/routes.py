@@ -8,6 +8,7 @@ manager's) and here (sign-in, engagements, the partner's dashboard, alerts, wiri
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,9 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
+    # Revoke the token on the server too: a copied cookie stops working at once.
+    with suppress(ConsoleApiError, LoginRequiredError):
+        await ApiClient(request).post("/auth/logout")
     response = redirect("/login", "signed-out")
     end_session(response)
     return response
