@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from cli.devstack.ports import free_port
+from cli.devstack.stack import DEMO_MARKER
 from cli.devstack.supervisor import PIDS_FILE
 
 
@@ -29,6 +30,7 @@ class DevStack:
     port: int
     process: subprocess.Popen[bytes]
     output: Path
+    demo: bool = True
 
     @property
     def api(self) -> str:
@@ -47,12 +49,19 @@ class DevStack:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log()
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2).status_code == 200:
+                ready = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2)
+                # Seeding runs before the supervisor watches its children (its approval waits
+                # on the worker): ready means seeded too, so a test's kill is supervised.
+                if ready.status_code == 200 and (not self.demo or self.seeded):
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
         raise AssertionError(f"the dev stack did not become ready:\n{self.log()}")
+
+    @property
+    def seeded(self) -> bool:
+        return (self.home / DEMO_MARKER).exists()
 
     def wait_restarted(self, child: str, old_pid: int, timeout: float = 60) -> int:
         """The new pid of `child`, once the supervisor has started it again and it is alive."""
@@ -107,7 +116,9 @@ def dev_stack(*extra: str) -> Iterator[DevStack]:
             stderr=subprocess.STDOUT,
             env={**os.environ, "DOCKETFLOW_LOG_JSON": "false"},
         )
-    stack = DevStack(home=home, port=port, process=process, output=output)
+    stack = DevStack(
+        home=home, port=port, process=process, output=output, demo="--no-demo" not in extra
+    )
     try:
         yield stack
     finally:

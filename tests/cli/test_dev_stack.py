@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.demo import DEADLINED, MOTIONS
 from cli.devstack.ports import free_port
 
 
@@ -60,6 +61,10 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
+# The plain motions, the deadlined ones (a breach, an at-risk task) and one waiting for approval.
+DEMO_ENGAGEMENTS = len(MOTIONS) + len(DEADLINED) + 1
+
+
 def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     home = Path("/tmp") / f"docketflow-dev-test-{uuid.uuid4().hex[:8]}"
     port = free_port()
@@ -72,10 +77,10 @@ def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> N
             engagements = httpx.get(
                 f"http://127.0.0.1:{port}/api/v1/engagements", headers=headers
             ).json()
-            if engagements["total"] == 3:
+            if engagements["total"] == DEMO_ENGAGEMENTS:
                 break
             time.sleep(0.5)
-        assert engagements["total"] == 3
+        assert engagements["total"] == DEMO_ENGAGEMENTS
         # The banner follows the end of seeding (marked on disk): a stop before it cuts it off.
         while time.monotonic() < deadline and not (home / "demo-seeded").exists():
             time.sleep(0.2)
@@ -102,7 +107,7 @@ def test_dev_stack_seeds_the_demo_stops_cleanly_and_resumes(tmp_path: Path) -> N
         engagements = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/engagements", headers=headers
         ).json()
-        assert engagements["total"] == 3  # resumed, not re-seeded
+        assert engagements["total"] == DEMO_ENGAGEMENTS  # resumed, not re-seeded
         # Engagements are still alive in Temporal: a clerk can claim their first task.
         claimed = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/tasks/claim-next", headers=_login(port, "carlos")
