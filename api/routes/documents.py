@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, TypeVar
 from urllib.parse import quote
@@ -38,6 +39,7 @@ from store.scope import ClerkWork, clerk_has_or_had_task, clerk_holds_task
 
 router = APIRouter(tags=["documents"])
 _F = TypeVar("_F", bound=RequestBody)
+_U = TypeVar("_U", bound="NewVersionFields")
 
 _MULTIPART = {
     "requestBody": {
@@ -92,14 +94,13 @@ class DocumentDetail(DocumentOut):
     versions: list[VersionOut]
 
 
-class NewDocumentFields(RequestBody):
-    kind: DocumentKind = DocumentKind.OTHER
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    task_id: uuid.UUID | None = None
-
-
 class NewVersionFields(RequestBody):
     task_id: uuid.UUID | None = None
+
+
+class NewDocumentFields(NewVersionFields):
+    kind: DocumentKind = DocumentKind.OTHER
+    title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class LegalHoldIn(RequestBody):
@@ -226,6 +227,42 @@ async def _keep_blob(
         await vault.seal_file(address, received.path)
 
 
+@asynccontextmanager
+async def _received_version(
+    request: Request,
+    model: type[_U],
+    engagement: Engagement,
+    principal: Principal,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+) -> AsyncIterator[tuple[_U, NewVersion, ReceivedFile]]:
+    """Receive, check and seal an upload (its temporary file lives for the block): the form's
+    fields and the version row to record, which the caller commits under `_keep_blob`."""
+    async with receive_upload(request) as upload:
+        fields = _fields(model, upload.fields)
+        identified = _checked(upload.file, settings.document_max_bytes)
+        assert upload.file is not None
+        received = upload.file
+        async with sessions.begin() as session:
+            task_id, step_id = await _held_task(session, fields.task_id, engagement, principal)
+        address = await _store(_vault(request), engagement.firm_id, received)
+        yield (
+            fields,
+            NewVersion(
+                filename=received.filename or "document",
+                content_type=str(identified.content_type),
+                size=received.size,
+                sha256=received.sha256,
+                pages=identified.pages,
+                address=address,
+                task_id=task_id,
+                step_id=step_id,
+                created_by=principal.id,
+            ),
+            received,
+        )
+
+
 @router.post(
     "/engagements/{engagement_id}/documents",
     status_code=201,
@@ -239,39 +276,23 @@ async def upload_document(
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENTS_WRITE))],
 ) -> DocumentOut:
-    vault = _vault(request)
     async with sessions() as session:  # who may, before a byte of the body is read
         engagement = await _engagement_for(session, engagement_id, principal, upload=True)
-    async with receive_upload(request) as upload:
-        fields = _fields(NewDocumentFields, upload.fields)
-        identified = _checked(upload.file, settings.document_max_bytes)
-        assert upload.file is not None
-        received = upload.file
-        async with sessions.begin() as session:
-            task_id, step_id = await _held_task(session, fields.task_id, engagement, principal)
-        address = await _store(vault, engagement.firm_id, received)
-        async with sessions.begin() as session:
-            await _keep_blob(session, vault, address, received)
-            document, version = await documents.create(
-                session,
-                engagement_id=engagement.id,
-                firm_id=engagement.firm_id,
-                title=fields.title or received.filename or "Untitled",
-                kind=fields.kind,
-                first=NewVersion(
-                    filename=received.filename or "document",
-                    content_type=str(identified.content_type),
-                    size=received.size,
-                    sha256=received.sha256,
-                    pages=identified.pages,
-                    address=address,
-                    task_id=task_id,
-                    step_id=step_id,
-                    created_by=principal.id,
-                ),
-            )
-            await _audit_upload(session, principal, engagement, document, version)
-            return _out(document, version)
+    upload = _received_version(
+        request, NewDocumentFields, engagement, principal, sessions, settings
+    )
+    async with upload as (fields, new, received), sessions.begin() as session:
+        await _keep_blob(session, _vault(request), new.address, received)
+        document, version = await documents.create(
+            session,
+            engagement_id=engagement.id,
+            firm_id=engagement.firm_id,
+            title=fields.title or received.filename or "Untitled",
+            kind=fields.kind,
+            first=new,
+        )
+        await _audit_upload(session, principal, engagement, document, version)
+        return _out(document, version)
 
 
 @router.post(
@@ -287,39 +308,17 @@ async def upload_version(
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENTS_WRITE))],
 ) -> DocumentOut:
-    vault = _vault(request)
     async with sessions() as session:
         document, engagement = await _document_for(session, document_id, principal, upload=True)
-    async with receive_upload(request) as upload:
-        fields = _fields(NewVersionFields, upload.fields)
-        identified = _checked(upload.file, settings.document_max_bytes)
-        assert upload.file is not None
-        received = upload.file
-        async with sessions.begin() as session:
-            task_id, step_id = await _held_task(session, fields.task_id, engagement, principal)
-        address = await _store(vault, engagement.firm_id, received)
-        async with sessions.begin() as session:
-            await _keep_blob(session, vault, address, received)
-            locked = await documents.get_for_update(session, document.id)
-            if locked is None:
-                raise HTTPException(status_code=404, detail="document not found")
-            version = await documents.add_version(
-                session,
-                locked,
-                NewVersion(
-                    filename=received.filename or "document",
-                    content_type=str(identified.content_type),
-                    size=received.size,
-                    sha256=received.sha256,
-                    pages=identified.pages,
-                    address=address,
-                    task_id=task_id,
-                    step_id=step_id,
-                    created_by=principal.id,
-                ),
-            )
-            await _audit_upload(session, principal, engagement, locked, version)
-            return _out(locked, version)
+    upload = _received_version(request, NewVersionFields, engagement, principal, sessions, settings)
+    async with upload as (_, new, received), sessions.begin() as session:
+        await _keep_blob(session, _vault(request), new.address, received)
+        locked = await documents.get_for_update(session, document.id)
+        if locked is None:
+            raise HTTPException(status_code=404, detail="document not found")
+        version = await documents.add_version(session, locked, new)
+        await _audit_upload(session, principal, engagement, locked, version)
+        return _out(locked, version)
 
 
 async def _audit_upload(
