@@ -30,7 +30,7 @@ from domain.housekeeping import (
 )
 from store.db import SessionFactory
 from store.models import Notification
-from store.repositories import email_alerts, notifications
+from store.repositories import email_alerts, outbox
 
 log = structlog.get_logger(__name__)
 
@@ -142,7 +142,7 @@ class NotificationActivities:
             for _ in range(MAX_BATCHES):
                 # The batch's rows stay locked (SKIP LOCKED) until its outcomes commit.
                 async with self._sessions.begin() as session:
-                    rows = await notifications.due_for_delivery(session, params.batch)
+                    rows = await outbox.due(session, outbox.WEBHOOK, params.batch)
                     for row in rows:
                         if not await self._deliver(session, client, row, result):
                             break  # the receiver is struggling: the next run tries again
@@ -163,15 +163,16 @@ class NotificationActivities:
     ) -> None:
         for _ in range(MAX_BATCHES):
             async with self._sessions.begin() as session:
-                rows = await email_alerts.due(session, params.batch)
+                rows = await outbox.due(session, outbox.EMAIL, params.batch)
                 for row in rows:
                     to = await email_alerts.recipients(session, row)
                     if to:
                         try:
                             await email.mailer.send(alert_mail(row, to, email.public_url))
                         except (aiosmtplib.SMTPException, OSError) as error:
-                            await email_alerts.mark_failed(
+                            await outbox.mark_failed(
                                 session,
+                                outbox.EMAIL,
                                 row.id,
                                 f"{type(error).__name__}: {error}",
                                 self._retry_at(row.email_attempts),
@@ -179,7 +180,7 @@ class NotificationActivities:
                             result.email_failed += 1
                             break  # the server is struggling: the next run tries again
                         result.emailed += 1
-                    await email_alerts.mark_emailed(session, row.id)  # nobody wants it: done
+                    await outbox.mark_done(session, outbox.EMAIL, row.id)  # nobody wants it: done
             if result.email_failed or len(rows) < params.batch:
                 break
 
@@ -209,12 +210,11 @@ class NotificationActivities:
         try:
             await self._sender.send(client, row)
         except httpx.HTTPError as error:
-            backoff = timedelta(seconds=self._retry_base * 2**row.attempts)
-            retry_at = datetime.now(UTC) + min(backoff, MAX_BACKOFF)
-            await notifications.mark_failed(session, row.id, _describe(error), retry_at)
+            retry_at = self._retry_at(row.attempts)
+            await outbox.mark_failed(session, outbox.WEBHOOK, row.id, _describe(error), retry_at)
             result.failed += 1
             return False
-        await notifications.mark_delivered(session, row.id)
+        await outbox.mark_done(session, outbox.WEBHOOK, row.id)
         result.delivered += 1
         return True
 

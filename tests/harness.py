@@ -216,8 +216,9 @@ async def running_worker(
 ) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url, pool_size=5)
     sessions = make_session_factory(engine)
-    client = await connect(settings, firm_key_store(settings, sessions), tracing=tracing)
-    worker = build_worker(client, sessions, settings.task_queue, settings=settings)
+    keys = firm_key_store(settings, sessions)
+    client = await connect(settings, keys, tracing=tracing)
+    worker = build_worker(client, sessions, settings.task_queue, settings=settings, keys=keys)
     async with worker, chaining(sessions, signing=HeadSigning.from_settings(settings)):
         yield
     await engine.dispose()

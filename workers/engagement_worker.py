@@ -26,7 +26,7 @@ from core.temporal import connect
 from core.tracing import tracer_provider
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.document_vault import DocumentVault, blob_store
-from store.key_store import firm_key_store
+from store.key_store import FirmKeyStore, firm_key_store
 from workers.audit_chainer import HeadSigning, chaining
 from workers.schedules import ensure_housekeeping_schedules
 from workflows.engagement import EngagementWorkflow
@@ -70,7 +70,10 @@ def build_worker(
     max_cached_workflows: int = 2000,
     *,
     settings: Settings,
+    keys: FirmKeyStore | None = None,
 ) -> Worker:
+    """``keys``: the firm key store the client's codec uses; the document vault shares it, so a
+    key shredded or rotated here is dropped from one cache, not two."""
     mailer = smtp_mailer(settings)
     alerts = NotificationActivities(
         sessions,
@@ -81,7 +84,7 @@ def build_worker(
     read_model = ReadModelActivities(sessions)
     sla_clocks = SlaActivities(sessions)
     # Steps that read and write the engagement's documents (sealed with the firm's keys).
-    vault = DocumentVault(blob_store(settings), firm_key_store(settings, sessions))
+    vault = DocumentVault(blob_store(settings), keys or firm_key_store(settings, sessions))
     document_steps = DocumentSteps(sessions, vault)
     efiling = EfilingActivities(SandboxCourt(), document_steps)
     starts = EngagementStartActivities(sessions, client, task_queue, settings.start_timeout_seconds)
@@ -118,11 +121,15 @@ async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.database_url, limits=settings.database_limits)
     sessions = make_session_factory(engine)
     tracing = tracer_provider(settings, "docketflow-worker")
-    client = await connect(
-        settings, firm_key_store(settings, sessions), metrics=True, tracing=tracing
-    )
+    keys = firm_key_store(settings, sessions)
+    client = await connect(settings, keys, metrics=True, tracing=tracing)
     worker = build_worker(
-        client, sessions, settings.task_queue, settings.worker_cached_workflows, settings=settings
+        client,
+        sessions,
+        settings.task_queue,
+        settings.worker_cached_workflows,
+        settings=settings,
+        keys=keys,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

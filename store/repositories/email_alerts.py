@@ -1,4 +1,6 @@
-"""The outbox's email channel: who gets an alert by email, the rows due, and partners' digests.
+"""The outbox's email channel: who gets an alert by email, and partners' daily digests.
+
+Delivery bookkeeping (rows due, done, failed) is store/repositories/outbox.py's, as for webhooks.
 
 Recipients are resolved when the mail goes out, not when the alert is written, so a user who
 turns alerts off (or loses their account) stops getting them at once. An outbox row addresses
@@ -9,34 +11,16 @@ roles ("manager": managers and admins; "partner": that firm's partners) or one p
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import Role
 from store.models import Notification, User
 
 USER_PREFIX = "user:"
-
-
-async def due(session: AsyncSession, limit: int) -> Sequence[Notification]:
-    query = (
-        select(Notification)
-        .where(
-            Notification.emailed_at.is_(None),
-            or_(
-                Notification.email_next_attempt_at.is_(None),
-                Notification.email_next_attempt_at <= func.now(),
-            ),
-        )
-        .order_by(Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return (await session.execute(query)).scalars().all()
 
 
 async def recipients(session: AsyncSession, row: Notification) -> list[str]:
@@ -60,33 +44,6 @@ async def recipients(session: AsyncSession, row: Notification) -> list[str]:
         or_(*audience),
     )
     return sorted({email for email in (await session.execute(query)).scalars() if email})
-
-
-async def mark_emailed(session: AsyncSession, notification_id: int) -> None:
-    await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(
-            emailed_at=func.now(),
-            email_attempts=Notification.email_attempts + 1,
-            email_next_attempt_at=None,
-            email_last_error=None,
-        )
-    )
-
-
-async def mark_failed(
-    session: AsyncSession, notification_id: int, error: str, retry_at: datetime
-) -> None:
-    await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(
-            email_attempts=Notification.email_attempts + 1,
-            email_next_attempt_at=retry_at,
-            email_last_error=error[:500],
-        )
-    )
 
 
 @dataclass(frozen=True)
