@@ -4,6 +4,7 @@ reassign, change priority (one task or many)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -50,7 +51,7 @@ class PriorityIn(Request):
 class BulkPriorityIn(Request):
     task_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     priority: Priority
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
     dry_run: bool = Field(default=False, description="check every item, change nothing")
 
 
@@ -193,6 +194,31 @@ async def assign_task(
     return _detail(await _visible(session, task_id, principal))
 
 
+async def _each_task(
+    session: AsyncSession,
+    principal: Principal,
+    task_ids: list[uuid.UUID],
+    dry_run: bool,
+    refused: Callable[[Task], Awaitable[str | None]],
+    apply: Callable[[Task], Awaitable[bool]],
+) -> list[tuple[uuid.UUID, Literal["done", "would", "refused"], str | None]]:
+    """A bulk action item by item, once per task in the order given: each item is refused (with
+    why), would be done (dry run), done, or refused because it changed while we looked."""
+    results: list[tuple[uuid.UUID, Literal["done", "would", "refused"], str | None]] = []
+    for task_id in dict.fromkeys(task_ids):
+        task = await tasks.get(session, task_id, principal.scope)
+        why = "task not found" if task is None else await refused(task)
+        if task is None or why is not None:
+            results.append((task_id, "refused", why))
+        elif dry_run:
+            results.append((task_id, "would", None))
+        elif await apply(task):
+            results.append((task_id, "done", None))
+        else:
+            results.append((task_id, "refused", "changed meanwhile"))
+    return results
+
+
 @router.post("/bulk-reassign", response_model=BulkReassignOut)
 async def bulk_reassign(
     body: BulkReassignIn,
@@ -201,22 +227,47 @@ async def bulk_reassign(
 ) -> BulkReassignOut:
     """Reassign many tasks to one clerk, item by item; `dry_run` reports and changes nothing."""
     assignee = await _assignee(session, body.assignee)
-    items: list[BulkItem] = []
-    for task_id in dict.fromkeys(body.task_ids):  # once each, in the order given
-        task = await tasks.get(session, task_id, principal.scope)
-        if task is None:
-            items.append(BulkItem(task_id=task_id, result="refused", detail="task not found"))
-            continue
-        refused = await _refusal(session, task, assignee)
-        if refused is not None:
-            items.append(BulkItem(task_id=task_id, result="refused", detail=refused.reason))
-        elif body.dry_run:
-            items.append(BulkItem(task_id=task_id, result="would_reassign"))
-        elif await _give(session, principal, task, assignee, body.reason):
-            items.append(BulkItem(task_id=task_id, result="reassigned"))
-        else:
-            items.append(BulkItem(task_id=task_id, result="refused", detail="changed meanwhile"))
+
+    async def refused(task: Task) -> str | None:
+        found = await _refusal(session, task, assignee)
+        return None if found is None else found.reason
+
+    async def apply(task: Task) -> bool:
+        return await _give(session, principal, task, assignee, body.reason)
+
+    words = {"done": "reassigned", "would": "would_reassign", "refused": "refused"}
+    items = [
+        BulkItem(task_id=task_id, result=words[outcome], detail=detail)
+        for task_id, outcome, detail in await _each_task(
+            session, principal, body.task_ids, body.dry_run, refused, apply
+        )
+    ]
     return BulkReassignOut(dry_run=body.dry_run, assignee_id=assignee.id, items=items)
+
+
+async def _reprioritise(
+    session: AsyncSession,
+    principal: Principal,
+    task: Task,
+    priority: Priority,
+    reason: str | None,
+    **via: str,
+) -> bool:
+    """Re-rank a queued task and audit it; False if it is no longer queued."""
+    previous = Priority.from_rank(task.priority)
+    if not await tasks.set_priority(session, task, priority.rank):
+        return False
+    await _audit(
+        session,
+        principal,
+        task,
+        "task.priority_changed",
+        priority=priority,
+        previous=previous,
+        reason=reason,
+        **via,
+    )
+    return True
 
 
 @router.post("/{task_id}/priority", response_model=TaskDetail)
@@ -230,18 +281,8 @@ async def change_priority(
     follows the engagement's priority class under the firm's contract, which
     `POST /engagements/{id}/priority` changes (and recomputes the due times with)."""
     task = await _visible(session, task_id, principal)
-    previous = Priority.from_rank(task.priority)
-    if not await tasks.set_priority(session, task, body.priority.rank):
+    if not await _reprioritise(session, principal, task, body.priority, body.reason):
         raise HTTPException(status_code=409, detail=f"task is {task.status}; it is not queued")
-    await _audit(
-        session,
-        principal,
-        task,
-        "task.priority_changed",
-        priority=body.priority,
-        previous=previous,
-        reason=body.reason,
-    )
     return _detail(await _visible(session, task_id, principal))
 
 
@@ -252,36 +293,20 @@ async def bulk_priority(
     principal: Annotated[Principal, Depends(require(Permission.TASKS_ASSIGN))],
 ) -> BulkPriorityOut:
     """Re-rank many queued tasks, item by item; `dry_run` reports and changes nothing."""
-    items: list[BulkPriorityItem] = []
-    for task_id in dict.fromkeys(body.task_ids):
-        task = await tasks.get(session, task_id, principal.scope)
-        if task is None:
-            items.append(
-                BulkPriorityItem(task_id=task_id, result="refused", detail="task not found")
-            )
-            continue
+
+    async def refused(task: Task) -> str | None:
         if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
-            detail = f"task is {task.status}; it is not queued"
-            items.append(BulkPriorityItem(task_id=task_id, result="refused", detail=detail))
-            continue
-        if body.dry_run:
-            items.append(BulkPriorityItem(task_id=task_id, result="would_change"))
-            continue
-        previous = Priority.from_rank(task.priority)
-        if not await tasks.set_priority(session, task, body.priority.rank):
-            items.append(
-                BulkPriorityItem(task_id=task_id, result="refused", detail="changed meanwhile")
-            )
-            continue
-        await _audit(
-            session,
-            principal,
-            task,
-            "task.priority_changed",
-            priority=body.priority,
-            previous=previous,
-            reason=body.reason,
-            via="bulk",
+            return f"task is {task.status}; it is not queued"
+        return None
+
+    async def apply(task: Task) -> bool:
+        return await _reprioritise(session, principal, task, body.priority, body.reason, via="bulk")
+
+    words = {"done": "changed", "would": "would_change", "refused": "refused"}
+    items = [
+        BulkPriorityItem(task_id=task_id, result=words[outcome], detail=detail)
+        for task_id, outcome, detail in await _each_task(
+            session, principal, body.task_ids, body.dry_run, refused, apply
         )
-        items.append(BulkPriorityItem(task_id=task_id, result="changed"))
+    ]
     return BulkPriorityOut(dry_run=body.dry_run, items=items)
