@@ -29,6 +29,7 @@ from api.schemas import Request as RequestBody
 from api.uploads import ReceivedFile, receive_upload
 from documents import sniff
 from documents.errors import DocumentError
+from domain.audit_detail import free_text
 from domain.documents import DocumentKind
 from domain.enums import Role, TaskStatus
 from store.document_vault import DocumentUnreadableError, DocumentVault, address_of
@@ -508,7 +509,8 @@ async def _set_hold(
             str(engagement.id),
             firm_id=engagement.firm_id,
             engagement_id=engagement.id,
-            detail={"reason": reason} if reason else {},
+            # The reason stays on the engagement; the unerasable log keeps its length only.
+            detail=free_text("reason", reason),
         ),
     )
     await session.refresh(engagement)
