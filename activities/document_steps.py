@@ -281,7 +281,7 @@ class DocumentSteps:
         self, step: AutomatedStepInput, path: Path, filename: str, title: str, kind: str
     ) -> uuid.UUID:
         identified = await asyncio.to_thread(identify, path, filename)
-        digest = await asyncio.to_thread(_sha256, path)
+        digest = await asyncio.to_thread(sha256_of, path)
         return await self.produce(
             step,
             path=path,
@@ -294,7 +294,7 @@ class DocumentSteps:
         )
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while piece := handle.read(1 << 20):

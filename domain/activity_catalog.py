@@ -102,6 +102,13 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
             "stamped",
         ),
         _spec(
+            "production_volume",
+            "Build the production volume from the documents the reviewer assembled: "
+            "Bates-stamped single-page PDFs, text, natives, DAT and OPT load files, zipped and "
+            "kept as a `production` document of the engagement (documents/production.py).",
+            "built",
+        ),
+        _spec(
             "archive",
             "File the engagement's documents into the firm's document store under its "
             "retention class (§7.4).",

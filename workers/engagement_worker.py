@@ -18,6 +18,7 @@ from activities.email_alerts import smtp_mailer
 from activities.engagement_starts import EngagementStartActivities
 from activities.leases import LeaseActivities
 from activities.notifications import EmailChannel, NotificationActivities, webhook_sender
+from activities.production_steps import ProductionSteps
 from activities.read_model import ReadModelActivities
 from activities.sla_clocks import SlaActivities
 from core import metrics
@@ -87,6 +88,7 @@ def build_worker(
     vault = DocumentVault(blob_store(settings), keys or firm_key_store(settings, sessions))
     document_steps = DocumentSteps(sessions, vault)
     efiling = EfilingActivities(SandboxCourt(), document_steps)
+    production = ProductionSteps(document_steps)
     starts = EngagementStartActivities(sessions, client, task_queue, settings.start_timeout_seconds)
     return Worker(
         client,
@@ -100,6 +102,7 @@ def build_worker(
             document_steps.redaction_scan,
             document_steps.exhibit_stamp,
             document_steps.invoice_generate,
+            production.production_volume,
             *automated_step_activities(
                 replaced={"redaction_scan", "efile_submit", "exhibit_stamp", "invoice_generate"}
             ),

@@ -20,6 +20,7 @@ EXPECTED_OUTCOMES = [
     ("email_classify", {"urgent", "routine", "spam"}),
     ("privilege_log_generate", {"generated"}),
     ("exhibit_stamp", {"stamped"}),
+    ("production_volume", {"built"}),
     ("archive", {"archived"}),
 ]
 
