@@ -34,11 +34,13 @@ async def upload(request: Request, task_id: uuid.UUID) -> Response:
     else:
         path = f"/engagements/{task['engagement_id']}/documents"
         fields |= {"kind": str(form.get("kind") or "other"), "title": str(form.get("title") or "")}
-    content = await file.read()
+    # Starlette spooled the part to a temporary file; hand the API that file, read in chunks,
+    # not a copy of it in memory.
+    await file.seek(0)
     await api.call(
         "POST",
         path,
-        files={"file": (file.filename, content, file.content_type or "application/octet-stream")},
+        files={"file": (file.filename, file.file, file.content_type or "application/octet-stream")},
         data={k: v for k, v in fields.items() if v},
     )
     return redirect(f"/tasks/{task_id}", "uploaded")
