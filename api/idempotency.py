@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -47,14 +47,32 @@ def fingerprint(body: BaseModel) -> str:
 
 
 async def replay(
-    sessions: SessionFactory, principal: Principal, key: str | None, path: str | None = None
+    sessions: SessionFactory,
+    principal: Principal,
+    key: str | None,
+    path: str | None = None,
+    request_hash: str | None = None,
 ) -> JSONResponse | None:
-    """The first answer to this key, if any (with `path`: only one given by that route)."""
+    """The first answer to this key, if any (with `path`: only one given by that route).
+
+    With `request_hash`, the key must have answered this same request: the same key on another
+    route or with another body is the client's error (422), never a silent replay
+    (draft-ietf-httpapi-idempotency-key-header)."""
     if key is None:
         return None
     async with sessions() as session:
         stored = await idempotency.find(session, principal.id, key)
-    if stored is None or (path is not None and stored.path != path):
+    if stored is None:
+        return None
+    if request_hash is not None and (
+        stored.path != path or stored.request_hash not in (None, request_hash)
+    ):
+        raise HTTPException(
+            status_code=422,
+            detail="this Idempotency-Key was already used for a different request: send the "
+            "same request to get its answer, or a new key for a new request",
+        )
+    if path is not None and stored.path != path:
         return None
     return JSONResponse(
         stored.body, status_code=stored.status_code, headers={"Idempotent-Replay": "true"}
@@ -70,6 +88,7 @@ async def remember(
     path: str,
     status_code: int,
     body: dict[str, Any],
+    request_hash: str | None = None,
 ) -> None:
     if key is None:
         return
@@ -82,4 +101,35 @@ async def remember(
             path=path,
             status_code=status_code,
             body=body,
+            request_hash=request_hash,
         )
+
+
+async def first_answer(
+    sessions: SessionFactory, principal: Principal, key: str | None, path: str, body: BaseModel
+) -> JSONResponse | None:
+    """For a keyed mutation: the answer this same request got before, or None to act now.
+    Refuses (422) the key reused for another request."""
+    return await replay(sessions, principal, key, path, fingerprint(body))
+
+
+async def keep_answer(
+    sessions: SessionFactory,
+    principal: Principal,
+    key: str | None,
+    path: str,
+    body: BaseModel,
+    answer: BaseModel,
+    status_code: int = 200,
+) -> None:
+    """Remember a keyed mutation's answer with the request it answered."""
+    await remember(
+        sessions,
+        principal,
+        key,
+        method="POST",
+        path=path,
+        status_code=status_code,
+        body=answer.model_dump(mode="json"),
+        request_hash=fingerprint(body),
+    )

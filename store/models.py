@@ -308,6 +308,8 @@ class IdempotentResponse(Base):
     path: Mapped[str] = mapped_column(Text)
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any] | None]
+    # SHA-256 of the request it answered (api.idempotency.fingerprint); None before 0023.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=_now())
 
 

@@ -63,9 +63,8 @@ class Stack:
     async def call(
         self, method: str, path: str, user: str, expect: int | None = None, **kwargs: Any
     ) -> httpx.Response:
-        response = await self.http.request(
-            method, f"/api/v1{path}", headers=self.auth(user), **kwargs
-        )
+        headers = {**self.auth(user), **kwargs.pop("headers", {})}
+        response = await self.http.request(method, f"/api/v1{path}", headers=headers, **kwargs)
         if expect is not None:
             assert response.status_code == expect, (response.status_code, response.text)
         return response

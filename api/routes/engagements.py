@@ -133,6 +133,7 @@ async def create_engagement(
         path="/engagements",
         status_code=201,
         body=out.model_dump(mode="json"),
+        request_hash=request_hash,
     )
     return out
 
@@ -335,6 +336,9 @@ async def post_event(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_EVENTS))],
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> PostEventResult:
+    path = f"/engagements/{engagement_id}/events"
+    if replayed := await idempotency.first_answer(sessions, principal, idempotency_key, path, body):
+        return replayed  # type: ignore[return-value]  # the wait it closed may be gone by now
     async with sessions() as session:
         await _visible(session, engagement_id, principal)
         await ensure_holds_a_task_of(session, principal, engagement_id, "post events")
@@ -350,7 +354,7 @@ async def post_event(
             detail=f"several fan-out items wait for {body.type!r} (items {items}): give `item`",
         )
     wait = open_waits[0]
-    return await engagement_client.update(
+    result = await engagement_client.update(
         temporal,
         wait.workflow_id or workflow_id_for(str(wait.engagement_id), str(wait.firm_id)),
         UPDATE_POST_EVENT,
@@ -363,6 +367,8 @@ async def post_event(
         rpc_seconds=settings.update_timeout_seconds,
         pending_location=f"/api/v1/engagements/{engagement_id}",
     )
+    await idempotency.keep_answer(sessions, principal, idempotency_key, path, body, result)
+    return result
 
 
 async def _control(
@@ -430,6 +436,9 @@ async def cancel_engagement(
     principal: Annotated[Principal, Depends(require(Permission.ENGAGEMENTS_CONTROL))],
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> ControlResult:
+    path = f"/engagements/{engagement_id}/cancel"
+    if replayed := await idempotency.first_answer(sessions, principal, idempotency_key, path, body):
+        return replayed  # type: ignore[return-value]  # the workflow may have closed since
     async with sessions() as session:
         engagement = await _visible(session, engagement_id, principal)
     firm_id = engagement.firm_id
@@ -455,6 +464,7 @@ async def cancel_engagement(
                 detail=free_text("reason", body.reason),
             ),
         )
+    await idempotency.keep_answer(sessions, principal, idempotency_key, path, body, result)
     return result
 
 

@@ -357,6 +357,9 @@ async def complete_task(
     principal: Annotated[Principal, Depends(require(Permission.TASKS_WORK))],
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> TaskDetail:
+    path = f"/tasks/{task_id}/complete"
+    if replayed := await idempotency.first_answer(sessions, principal, idempotency_key, path, body):
+        return replayed  # type: ignore[return-value]  # FastAPI sends a Response as it is
     # Short read, then Temporal, then a fresh read: no transaction stays open across the Update.
     async with sessions() as session:
         task = await _visible(session, task_id, principal)
@@ -420,4 +423,6 @@ async def complete_task(
     )
     metrics.TASK_COMPLETIONS.labels(task.queue, body.outcome).inc()
     async with sessions() as session:
-        return _detail(await _visible(session, task_id, principal))
+        completed = _detail(await _visible(session, task_id, principal))
+    await idempotency.keep_answer(sessions, principal, idempotency_key, path, body, completed)
+    return completed

@@ -24,11 +24,18 @@ async def remember(
     path: str,
     status_code: int,
     body: dict[str, Any] | None,
+    request_hash: str | None = None,
 ) -> None:
     await session.execute(
         insert(IdempotentResponse)
         .values(
-            user_id=user_id, key=key, method=method, path=path, status_code=status_code, body=body
+            user_id=user_id,
+            key=key,
+            method=method,
+            path=path,
+            status_code=status_code,
+            body=body,
+            request_hash=request_hash,
         )
         .on_conflict_do_nothing()
     )
