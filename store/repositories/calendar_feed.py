@@ -69,6 +69,7 @@ WITH feed AS MATERIALIZED (
     LEFT JOIN calendar_feed_events ev ON ev.uid = 'court-' || e.id || '@docketflow'
     WHERE e.firm_id = :firm_id AND e.status IN ('running', 'on_hold')
       AND e.court_deadline IS NOT NULL
+      AND e.started_at IS NOT NULL  -- a start Temporal has not confirmed is not docketed
 ),
 marker AS (
     -- ROW(...)::text quotes each field, so no two different rows read the same.

@@ -42,7 +42,9 @@ class Seeder:
         *,
         template: str = "draft-qc-efile",
         court_deadline: datetime | None = None,
+        started: bool = True,
     ) -> str:
+        """`started=False`: a row reserved by a create whose start Temporal has not confirmed."""
         engagement_id = uuid.uuid4()
         await self._run(
             insert(Engagement).values(
@@ -57,7 +59,8 @@ class Seeder:
                 inputs={},
                 court_deadline=court_deadline,
                 workflow_id=f"engagement-{engagement_id}",
-                started_at=self.now,  # as if its workflow's start was confirmed (0013b)
+                # as if its workflow's start was confirmed (0013b)
+                started_at=self.now if started else None,
             )
         )
         return str(engagement_id)

@@ -40,6 +40,8 @@ async def test_the_feed_lists_open_due_times_and_court_deadlines_with_stable_uid
     )
     await seeder.task(engagement, firm, created_ago=timedelta(hours=1), due_in=None)
     other = await seeder.engagement(stack.user_ids["firm_b"], court_deadline=court)
+    # A create whose start Temporal never confirmed is not an engagement yet (it may never be).
+    await seeder.engagement(firm, court_deadline=court, started=False)
 
     response = await stack.call("GET", f"/firms/{firm}/deadlines.ics", "paula", 200)
     assert response.headers["content-type"].startswith("text/calendar")
