@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 import sla.holiday_sources
+from domain.enums import Role
+from domain.messages import EngagementInput
 from tests.harness import Stack
 
 # (jurisdiction, trigger, days, direction, deadline, rule): day N lands on a state holiday.
@@ -154,3 +156,40 @@ async def test_a_running_engagement_keeps_the_holidays_it_started_with(
     second = await stack.create_engagement("maria", firm_id)
     later = await stack.wait_for_task(second, "draft", "carlos")
     assert _due(later) - started > timedelta(days=60), later["due_at"]
+
+
+async def test_the_workflow_input_carries_the_firms_holidays_as_dates(stack: Stack) -> None:
+    """A New York firm (US-FED + US-NY): the input holds § 24's days for the start year - 1 ..
+    + 3, so the workflow runs no holiday rule. Recorded as a replay history (new inputs)."""
+    firm = await stack.call(
+        "POST",
+        "/firms",
+        "maria",
+        201,
+        json={"name": "Empire Docket LLP", "holidays": ["US-FED", "US-NY"]},
+    )
+    firm_id = str(firm.json()["id"])
+    await stack.add_user("nora", Role.PARTNER, firm=firm_id)
+    engagement_id = await stack.create_engagement("maria", firm_id)
+    draft = await stack.wait_for_task(engagement_id, "draft", "carlos")
+
+    handle = stack.temporal.get_workflow_handle(await stack.workflow_id(engagement_id))
+    started = (await handle.fetch_history()).events[0]
+    [params] = await stack.temporal.data_converter.decode(
+        started.workflow_execution_started_event_attributes.input.payloads, [EngagementInput]
+    )
+    calendar = params.calendar
+    year = datetime.now(UTC).year
+    assert calendar.holidays == ["US-FED", "US-NY"]
+    assert calendar.resolved_years == [year - 1, year + 3]
+    assert calendar.resolved_holidays is not None
+    assert calendar.resolved_holidays[date(year + 1, 2, 12)] == "Lincoln's Birthday"
+    assert not any("Anthony" in name for name in calendar.resolved_holidays.values())
+
+    await stack.claim_and_complete(draft["id"], "carlos", draft=True)
+    qc = await stack.wait_for_task(engagement_id, "qc", "quinn")
+    await stack.claim_and_complete(qc["id"], "quinn", "approved")
+    approval = await stack.wait_for_task(engagement_id, "attorney_approval", "nora")
+    await stack.claim_and_complete(approval["id"], "nora", "approved")
+    await stack.wait_for_status(engagement_id, "completed", "maria")
+    await stack.record_history(engagement_id, "draft-qc-efile-resolved-holidays")
