@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import sla.holiday_sources
 from domain.enums import Role
@@ -193,3 +195,36 @@ async def test_the_workflow_input_carries_the_firms_holidays_as_dates(stack: Sta
     await stack.claim_and_complete(approval["id"], "nora", "approved")
     await stack.wait_for_status(engagement_id, "completed", "maria")
     await stack.record_history(engagement_id, "draft-qc-efile-resolved-holidays")
+
+
+async def test_a_firm_saved_with_a_calendar_that_has_no_statute_file_cannot_start_work(
+    stack: Stack,
+) -> None:
+    """A firm row from before statutory calendars may name e.g. US-WA: creating an engagement is
+    a clear 422 naming the supported calendars, and no engagement is left behind."""
+    engine = create_async_engine(stack.settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE firms SET holidays = ARRAY['US-FED', 'US-WA'] WHERE id = :id"),
+                {"id": stack.user_ids["firm"]},
+            )
+    finally:
+        await engine.dispose()
+    refused = await stack.call(
+        "POST",
+        "/engagements",
+        "maria",
+        422,
+        json={
+            "firm_id": stack.user_ids["firm"],
+            "template": "draft-qc-efile",
+            "title": "Motion",
+            "matter_ref": "HM-1",
+            "inputs": {"court": "SDNY", "case_number": "1:24-cv-1", "document_type": "motion"},
+        },
+    )
+    assert "unknown holiday calendar 'US-WA'" in refused.text
+    assert "supported calendars are US-FED, US-CA" in refused.text
+    listed = await stack.call("GET", "/engagements", "maria", 200)
+    assert listed.json()["items"] == []

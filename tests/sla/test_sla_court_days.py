@@ -225,3 +225,12 @@ def test_a_district_without_a_statutory_calendar_is_refused_naming_the_supported
 def test_unknown_service_method_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown service method"):
         compute_court_deadline(date(2026, 1, 5), 3, "after", "US-FED", "fax")  # type: ignore[arg-type]
+
+
+def test_the_court_deadlines_template_offers_exactly_the_supported_jurisdictions() -> None:
+    """A district whose state holidays are not on file is refused at engagement create (422 from
+    the input schema), not later in the deadline step."""
+    from domain.catalog import builtin_templates
+
+    schema = builtin_templates()["court-deadlines"].input_schema
+    assert schema["properties"]["jurisdiction"]["enum"] == list_jurisdictions()
