@@ -6,7 +6,7 @@ breaks a running history. Names here are the stable wire names (never rename the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -65,6 +65,12 @@ class CalendarSpec(BaseModel):
     timezone: str = "America/New_York"
     business_hours: dict[str, list[str]] | None = None  # {"mon": ["09:00", "17:00"], ...}
     holidays: list[str] = Field(default_factory=lambda: ["US-FED"])
+    # The holidays of `holidays` expanded into dates when the engagement starts (sla.from_template
+    # .resolve_calendar), for the years `resolved_years` [first, last]: the workflow uses these and
+    # runs no holiday rule, so a later data change cannot alter a running engagement. None in
+    # inputs from before statutory calendars (those expand the codes as they replay).
+    resolved_holidays: dict[date, str] | None = None
+    resolved_years: list[int] | None = None
 
 
 class FanoutContext(BaseModel):

@@ -18,6 +18,11 @@ def _weekdays_nine_to_five() -> dict[int, tuple[time, time]]:
     return dict.fromkeys(range(5), NINE_TO_FIVE)
 
 
+class UnresolvedHolidayError(ValueError):
+    """A day outside the years an engagement's holidays were resolved for: it is refused rather
+    than counted as a working day, because an unknown holiday must never shorten a deadline."""
+
+
 def load_zone(name: str) -> ZoneInfo:
     """Return the IANA zone ``name`` or raise ``ValueError`` (the API answers 422)."""
     try:
@@ -33,14 +38,21 @@ class BusinessCalendar:
     """When work happens: working hours per weekday in a local zone, minus holidays and closures.
 
     Working hours are local wall-clock times (``0`` = Monday); a day's hours must close after they
-    open on the same day. Holiday calendars are codes such as ``"US-FED"`` or ``"US-CA"``; observed
-    holidays (Saturday -> Friday, Sunday -> Monday) are closed days too.
+    open on the same day. Holiday calendars are codes such as ``"US-FED"`` or ``"US-CA"``, expanded
+    from the statutes' data files (sla/holiday_calendars) with each statute's observed days.
+
+    ``resolved`` replaces the codes with explicit ``{date: name}`` for the years ``resolved_years``
+    (first, last): what an engagement carries from its start, so its calendar never changes when
+    the data files do and no holiday rule runs inside a workflow. A day outside those years raises
+    ``UnresolvedHolidayError``.
     """
 
     timezone: str = "America/New_York"
     hours: dict[int, tuple[time, time]] = field(default_factory=_weekdays_nine_to_five, hash=False)
     holiday_calendars: tuple[str, ...] = (FEDERAL,)
     closures: frozenset[date] = frozenset()
+    resolved: Mapping[date, str] | None = field(default=None, hash=False)
+    resolved_years: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         load_zone(self.timezone)
@@ -56,8 +68,13 @@ class BusinessCalendar:
                     f"working hours on weekday {weekday} must close after they open "
                     f"(got {opens.isoformat()}-{closes.isoformat()})"
                 )
-        for code in self.holiday_calendars:
-            validate_calendar_code(code)
+        if (self.resolved is None) != (self.resolved_years is None):
+            raise ValueError("resolved holidays need the years they cover, and only with them")
+        if self.resolved is None:
+            for code in self.holiday_calendars:
+                validate_calendar_code(code)
+        else:
+            object.__setattr__(self, "resolved", dict(self.resolved))
         # Accept any iterable from callers (lists from JSON) but keep the frozen types.
         object.__setattr__(self, "holiday_calendars", tuple(self.holiday_calendars))
         object.__setattr__(self, "closures", frozenset(self.closures))
@@ -74,6 +91,9 @@ class BusinessCalendar:
         business_hours: Mapping[str, Sequence[str]] | None,
         holiday_calendars: Sequence[str],
         closures: Iterable[date] = (),
+        *,
+        resolved: Mapping[date, str] | None = None,
+        resolved_years: tuple[int, int] | None = None,
     ) -> BusinessCalendar:
         """Build from a firm's stored settings: ``{"mon": ["09:00", "17:00"], ...}``; None = 9-5."""
         if business_hours is None:
@@ -97,6 +117,8 @@ class BusinessCalendar:
             hours=hours,
             holiday_calendars=tuple(holiday_calendars),
             closures=frozenset(closures),
+            resolved=resolved,
+            resolved_years=resolved_years,
         )
 
     def hours_config(self) -> dict[str, list[str]]:
@@ -115,6 +137,9 @@ class BusinessCalendar:
         """Why ``day`` is closed, if it is a holiday or firm closure (weekends are not named)."""
         if day in self.closures:
             return FIRM_CLOSURE
+        if self.resolved is not None:
+            self._require_resolved(day.year)
+            return self.resolved.get(day)
         for code in self.holiday_calendars:
             name = holiday_name(code, day)
             if name is not None:
@@ -128,15 +153,30 @@ class BusinessCalendar:
     def holidays_between(self, start: date, end: date) -> dict[date, str]:
         """Holidays and firm closures from ``start`` to ``end`` inclusive, in date order."""
         found: dict[date, str] = {}
-        for year in range(start.year, end.year + 1):
-            for code in self.holiday_calendars:
-                for day, name in holidays_in_year(code, year).items():
-                    if start <= day <= end:
-                        found.setdefault(day, name)
+        if self.resolved is not None:
+            for year in (start.year, end.year):
+                self._require_resolved(year)
+            found = {day: name for day, name in self.resolved.items() if start <= day <= end}
+        else:
+            for year in range(start.year, end.year + 1):
+                for code in self.holiday_calendars:
+                    for day, name in holidays_in_year(code, year).items():
+                        if start <= day <= end:
+                            found.setdefault(day, name)
         for day in self.closures:
             if start <= day <= end:
                 found[day] = FIRM_CLOSURE
         return dict(sorted(found.items()))
+
+    def _require_resolved(self, year: int) -> None:
+        if self.resolved_years is None:
+            return
+        first, last = self.resolved_years
+        if not first <= year <= last:
+            raise UnresolvedHolidayError(
+                f"holidays were resolved for {first}-{last} when the engagement started; {year} "
+                "is outside them, so its working days are unknown (docs/holiday-calendars.md)"
+            )
 
     def opening_hours(self, day: date) -> tuple[datetime, datetime] | None:
         """The day's opening and closing instants (UTC), or ``None`` if it is not a business day.

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sla.holiday_sources import FEDERAL, holiday_name, us_subdivisions
+from sla.holiday_sources import FEDERAL, holiday_name, state_codes
 
 Direction = Literal["after", "before"]
 Service = Literal["electronic", "mail", "clerk", "other_consented", "personal"]
@@ -30,8 +30,6 @@ _NO_EXTRA_SERVICE: Mapping[str, str] = {
     "electronic": "electronic means (FRCP 5(b)(2)(E))",
 }
 _SERVICE_DAYS = 3
-# American Samoa and the Minor Outlying Islands have no federal district court.
-_NO_DISTRICT_COURT = frozenset({"AS", "UM"})
 
 
 @dataclass(frozen=True)
@@ -47,16 +45,17 @@ class CourtDeadline:
 
 
 def list_jurisdictions() -> list[str]:
-    """``US-FED`` plus ``US-FED-XX`` for each state or territory with a federal district court."""
-    subs = sorted(sub for sub in us_subdivisions() if sub not in _NO_DISTRICT_COURT)
-    return [FEDERAL, *(f"{FEDERAL}-{sub}" for sub in subs)]
+    """``US-FED`` plus ``US-FED-XX`` for each state whose statutory holidays are on file (FRCP
+    6(a)(6)(C) needs the state's list; a district without one is refused, never guessed)."""
+    return [FEDERAL, *(f"{FEDERAL}-{state}" for state in sorted(state_codes()))]
 
 
 def _state_of(jurisdiction: str) -> str | None:
     if jurisdiction not in list_jurisdictions():
         raise ValueError(
-            f"unknown jurisdiction {jurisdiction!r}: use 'US-FED' or 'US-FED-XX' for a federal "
-            "district court in state XX (see list_jurisdictions())"
+            f"unknown jurisdiction {jurisdiction!r}: supported jurisdictions are "
+            f"{', '.join(list_jurisdictions())} (US-FED-XX is a federal district court in state "
+            "XX, whose statutory holidays count for forward periods, FRCP 6(a)(6)(C))"
         )
     return None if jurisdiction == FEDERAL else jurisdiction.removeprefix(f"{FEDERAL}-")
 

@@ -46,16 +46,14 @@ WORKFLOWS = [
     StartReconcilerWorkflow,
 ]
 
-# Pure modules the workflows use, loaded once outside the sandbox: `holidays` imports its country
-# calendars lazily (and dateutil reads the local time zone at import), which the sandbox forbids.
-# `structlog`: workflow.logger's records are rendered by structlog's formatter in the workflow's
-# thread; its lazy imports must not be re-run under the sandbox's import hook.
+# Pure modules the workflows use, loaded once outside the sandbox (`sla` with its statutory holiday
+# calendars, read once per process). `structlog`: workflow.logger's records are rendered by
+# structlog's formatter in the workflow's thread; its lazy imports must not be re-run under the
+# sandbox's import hook.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "domain",
         "sla",
-        "holidays",
-        "dateutil",
         "pydantic",
         "jsonschema",
         "structlog",

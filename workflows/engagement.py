@@ -85,8 +85,14 @@ class EngagementWorkflow:
     def __init__(self, params: EngagementInput) -> None:
         self._params = params
         self._template = params.template
-        with workflow.unsafe.sandbox_unrestricted():  # holidays reads locale data (see SlaClock)
+        if params.calendar.resolved_holidays is not None:
+            # Explicit dates resolved when the engagement started: no holiday rule runs here.
             self._calendar = calendar_for(params.calendar)
+        else:
+            # An input from before resolved calendars: its codes are expanded from the packaged
+            # data files, which are read from disk once per process (outside the sandbox's view).
+            with workflow.unsafe.sandbox_unrestricted():
+                self._calendar = calendar_for(params.calendar)
         self._state = params.state or EngagementState(priority=params.priority)
         self._completion_lock = asyncio.Lock()  # completions are written one at a time
         self._completed: set[str] = set()

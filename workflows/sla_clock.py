@@ -8,6 +8,7 @@ and the due time move later by the business time held (sla.shift_for_pause).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -22,9 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls, escalation
 
 
-# The `holidays` library localises holiday names through `locale`/`gettext`, which the workflow
-# sandbox forbids. The arithmetic is still deterministic (a pure function of its arguments and the
-# pinned library version), so it runs with the sandbox lifted.
+# A calendar with resolved dates (every engagement started since statutory calendars) is plain
+# data and runs inside the sandbox. An older input's calendar expands holiday codes from the
+# packaged data files on first use, a file read the sandbox forbids; that expansion is still a pure
+# function of the files, so it alone runs with the sandbox lifted.
 
 
 class SlaClock:
@@ -54,7 +56,12 @@ class SlaClock:
         # The firm's contract may scale targets by priority (domain.sla_contract).
         policy = replace(self._base, target=self._base.target * factor)
         business = self._calendar if policy.calendar == "business" else None
-        with workflow.unsafe.sandbox_unrestricted():  # see the note above the class
+        sandbox = (
+            contextlib.nullcontext()
+            if self._calendar.resolved is not None
+            else workflow.unsafe.sandbox_unrestricted()  # see the note above the class
+        )
+        with sandbox:
             due = due_at(policy, self._calendar, self._start, self._court_deadline, self._buffer)
             pending = thresholds(
                 policy, self._calendar, self._start, self._court_deadline, self._buffer

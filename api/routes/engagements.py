@@ -55,6 +55,7 @@ from domain.messages import (
 )
 from domain.sla_contract import FirmSlaPolicy, apply_contract
 from sla.court_days import end_of_last_day
+from sla.from_template import resolve_calendar
 from store.models import Engagement
 from store.repositories import audit, engagements, firms, tasks, templates, waits
 
@@ -150,6 +151,21 @@ def _same_request(engagement: Engagement, request_hash: str) -> None:
         )
 
 
+def _resolved_calendar(
+    timezone: str, business_hours: dict[str, list[str]] | None, holidays: list[str]
+) -> CalendarSpec:
+    """The firm's calendar with its holidays resolved into dates now, at the start, so the running
+    engagement keeps them whatever later happens to the holiday data (docs/holiday-calendars.md).
+    A firm whose settings name a calendar without a statutory data file is refused (422)."""
+    spec = CalendarSpec(timezone=timezone, business_hours=business_hours, holidays=holidays)
+    try:
+        return resolve_calendar(spec, datetime.now(UTC).year)
+    except ValueError as error:
+        raise HTTPException(
+            status_code=422, detail=f"the firm's calendar settings: {error}"
+        ) from error
+
+
 async def _reserve(
     body: EngagementIn,
     engagement_id: uuid.UUID,
@@ -196,9 +212,7 @@ async def _reserve(
             inputs=body.inputs,
             priority=body.priority,
             court_deadline=court_deadline,
-            calendar=CalendarSpec(
-                timezone=firm.timezone, business_hours=firm.business_hours, holidays=firm.holidays
-            ),
+            calendar=_resolved_calendar(firm.timezone, firm.business_hours, firm.holidays),
             court_deadline_buffer_hours=settings.court_deadline_buffer_hours,
             priority_factors=contract.priority_factors,
             steps_per_run=settings.steps_per_run,

@@ -202,13 +202,35 @@ def test_period_shorter_than_one_day_is_refused() -> None:
         compute_court_deadline(date(2026, 1, 5), 0, "after", "US-FED")
 
 
-def test_list_jurisdictions_has_federal_and_state_districts() -> None:
+def test_list_jurisdictions_are_the_districts_of_states_with_a_statutory_calendar() -> None:
     jurisdictions = list_jurisdictions()
     assert jurisdictions[0] == "US-FED"
-    assert {"US-FED-MA", "US-FED-CA", "US-FED-NY", "US-FED-PR"} <= set(jurisdictions)
-    assert "US-FED-AS" not in jurisdictions
+    assert set(jurisdictions) == {
+        "US-FED",
+        *(f"US-FED-{state}" for state in ("CA", "DC", "FL", "HI", "IL", "MA", "NJ", "NY")),
+        "US-FED-PA",
+        "US-FED-TX",
+    }
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-FED-PR", "US-FED-WA"])
+def test_a_district_without_a_statutory_calendar_is_refused_naming_the_supported_ones(
+    jurisdiction: str,
+) -> None:
+    """Its state holidays count under FRCP 6(a)(6)(C): never guessed from a general library."""
+    with pytest.raises(ValueError, match="supported jurisdictions are US-FED, US-FED-CA, "):
+        compute_court_deadline(date(2026, 1, 5), 3, "after", jurisdiction)
 
 
 def test_unknown_service_method_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown service method"):
         compute_court_deadline(date(2026, 1, 5), 3, "after", "US-FED", "fax")  # type: ignore[arg-type]
+
+
+def test_the_court_deadlines_template_offers_exactly_the_supported_jurisdictions() -> None:
+    """A district whose state holidays are not on file is refused at engagement create (422 from
+    the input schema), not later in the deadline step."""
+    from domain.catalog import builtin_templates
+
+    schema = builtin_templates()["court-deadlines"].input_schema
+    assert schema["properties"]["jurisdiction"]["enum"] == list_jurisdictions()
