@@ -12,7 +12,7 @@ import structlog
 from core.settings import Settings
 
 # Field names that may hold client data, PHI or secrets. Their values never reach a log line,
-# at any depth of nesting (ABA Rule 1.6(c); HIPAA minimum necessary, domain.md §7).
+# at any depth of nesting (ABA Rule 1.6(c); HIPAA minimum necessary, docs/service-lines.md §7).
 SENSITIVE_FIELDS = frozenset(
     {
         "inputs",

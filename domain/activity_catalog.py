@@ -28,7 +28,7 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
         _spec(
             "efile_submit",
             "Submit the approved document to the court's e-filing system and record the "
-            "envelope id, NEF or clerk rejection (domain.md §2.2).",
+            "envelope id, NEF or clerk rejection (docs/service-lines.md §2.2).",
             "accepted",
             "rejected",
         ),
@@ -44,7 +44,7 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
         _spec(
             "citation_check",
             "Check every cited authority exists, is correctly formed, has a pin cite and no "
-            "negative citator treatment (domain.md §2.1, Mata v. Avianca).",
+            "negative citator treatment (docs/service-lines.md §2.1, Mata v. Avianca).",
             "verified",
             "problems",
         ),

@@ -6,7 +6,8 @@ from tests.harness import Stack
 
 
 async def test_court_days_follow_frcp_6a_with_an_explanation(stack: Stack) -> None:
-    # domain.md §3.1: trigger Thu 18 Jun 2026, 3 days: Juneteenth counts, Sunday rolls to Monday.
+    # docs/service-lines.md §3.1: trigger Thu 18 Jun 2026, 3 days: Juneteenth counts,
+    # Sunday rolls to Monday.
     result = await stack.call(
         "POST",
         "/deadlines/compute",

@@ -1,4 +1,5 @@
-"""Every built-in template is valid, runnable, and models its service line (domain.md)."""
+"""Every built-in template is valid, runnable, and models its service line
+(docs/service-lines.md)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ KEYS = [
     "legal-research",
     "medical-records-demand",
 ]
-# domain.md §10.2: an attorney signs off before sending demands, filing, producing or billing.
+# docs/service-lines.md §10.2: an attorney signs off before sending demands, filing, producing
+# or billing.
 ATTORNEY_GATED = [
     "billing-collections",
     "client-intake",
@@ -60,9 +62,9 @@ def test_each_builtin_file_passes_validation(filename: str) -> None:
     text = resources.files("domain.builtin_templates").joinpath(filename).read_text("utf-8")
     template = validate_template(parse_template(text))
     assert f"{template.key}.yaml" == filename
-    # The header says what it models and where in domain.md that comes from.
+    # The header says what it models and where in docs/service-lines.md that comes from.
     assert text.startswith("#")
-    assert "domain.md §" in text.split("\nkey:")[0]
+    assert "docs/service-lines.md §" in text.split("\nkey:")[0]
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -177,7 +179,7 @@ def test_document_review_fans_out_per_batch_with_the_coding_panel() -> None:
     assert isinstance(review, HumanStep)
     assert review.output_schema is not None
     coding = review.output_schema["properties"]["documents"]["items"]
-    # Responsiveness and privilege are separate calls (domain.md §4.2).
+    # Responsiveness and privilege are separate calls (docs/service-lines.md §4.2).
     assert {"responsiveness", "privilege", "confidentiality"} <= set(coding["required"])
     assert "privilege_basis" in coding["properties"]
 

@@ -1,4 +1,5 @@
-"""FRCP 6(a)/6(d) day counting, table-driven from the published examples (domain.md §3.1)."""
+"""FRCP 6(a)/6(d) day counting, table-driven from the published examples
+(docs/service-lines.md §3.1)."""
 
 from datetime import date
 
