@@ -124,6 +124,7 @@ async def test_a_filing_sealed_by_court_order_is_approved_then_filed_under_seal(
     assert approvers == [stack.user_ids["paula"]]
     # The identifier itself is nowhere: not in the timeline, not in the audit.
     assert SSN not in json.dumps(done["timeline"]) and SSN not in json.dumps(trail)
+    await stack.record_history(engagement_id, "draft-qc-efile-sealed-exemption")
 
 
 async def test_a_5_2_f_filing_files_the_redacted_copy_and_the_unredacted_one_under_seal(
