@@ -233,3 +233,17 @@ async def test_an_unknown_exemption_or_a_seal_without_its_order_is_a_422(stack: 
         {"document": document_id, "frcp_5_2_exemption": "5.2(d)", "seal_order": ORDER},
     )
     await stack.wait_for_task(engagement_id, "exemption_approval", "paula")
+
+
+async def test_the_console_task_page_offers_the_exemption_fields(stack: Stack) -> None:
+    engagement_id, task_id = await _draft_task(stack)
+    await _upload(stack, engagement_id, task_id, WITH_SSN)
+    page = await stack.http.get(
+        f"/console/tasks/{task_id}", headers={"Cookie": f"df_session={stack.tokens['carlos']}"}
+    )
+    assert page.status_code == 200, page.text
+    for name in ("frcp_5_2_exemption", "seal_order", "unredacted_copy"):
+        assert f'name="out.{name}"' in page.text
+    assert "FRCP 5.2 exemption claimed" in page.text and "Sealing order or authority" in page.text
+    for code in EXEMPTIONS:
+        assert f">{code}<" in page.text  # one option per route
