@@ -32,12 +32,14 @@ from documents.exhibits import Exhibit, compile_bundle
 from documents.sniff import identify
 from documents.text import PageText, extract_text
 from domain.documents import DocumentKind
+from domain.filing_exemptions import ClaimError, claim_in
 from domain.messages import AutomatedStepInput, AutomatedStepResult
 from domain.redaction import scan_text
 from store.db import SessionFactory
 from store.document_vault import DocumentVault, address_of
 from store.models import Document, DocumentVersion
-from store.repositories import documents
+from store.repositories import audit, documents, tasks
+from store.repositories.audit import AuditRecord
 from store.repositories.documents import NewVersion
 
 _TEXT = "text"
@@ -77,6 +79,20 @@ class DocumentSteps:
             found = await documents.of_engagement(session, engagement_id, ids)
             rows = await documents.for_engagement(session, engagement_id)
         return [NamedDocument(d, v) for d, v in rows if d.id in found]
+
+    async def approved_versions(self, engagement_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        """What the engagement's latest approval pinned: document id -> approved version."""
+        async with self._sessions() as session:
+            approval = await tasks.latest_approval(session, engagement_id)
+        pins = (approval.approved_versions if approval else None) or []
+        return {uuid.UUID(p["document_id"]): int(p["version"]) for p in pins}
+
+    async def version(self, document_id: uuid.UUID, number: int) -> DocumentVersion:
+        async with self._sessions() as session:
+            found = await documents.version(session, document_id, number)
+        if found is None:  # versions are never deleted (every one is kept byte for byte)
+            raise LookupError(f"document {document_id} has no version {number}")
+        return found
 
     @asynccontextmanager
     async def local_copy(self, version: DocumentVersion) -> AsyncIterator[Path]:
@@ -142,14 +158,16 @@ class DocumentSteps:
             )
         return document.id
 
-    @activity.defn(name="redaction_scan")
-    async def redaction_scan(self, step: AutomatedStepInput) -> AutomatedStepResult:
-        """FRCP 5.2(a) over the form fields and every page of every named document; a finding
-        says where (document, version, page, offsets) and what kind, never the identifier."""
+    async def _findings(
+        self, step: AutomatedStepInput, skip: frozenset[uuid.UUID] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """FRCP 5.2(a) over the form fields and every page of every named document but `skip`."""
         fields = scan_form_fields(step)
         findings: list[dict[str, Any]] = list(fields.detail.get("findings", []))
         minors = minor_names(step.inputs)
         for named in await self.named(step):
+            if named.document.id in skip:
+                continue
             for page in await self.pages(named.version):
                 findings.extend(
                     {
@@ -163,19 +181,68 @@ class DocumentSteps:
                     }
                     for f in scan_text(page.text, minors)
                 )
+        return findings
+
+    @activity.defn(name="redaction_scan")
+    async def redaction_scan(self, step: AutomatedStepInput) -> AutomatedStepResult:
+        """FRCP 5.2(a) over the form fields and every page of every named document; a finding
+        says where (document, version, page, offsets) and what kind, never the identifier."""
+        findings = await self._findings(step)
         if not findings:
             return AutomatedStepResult(outcome="clean", detail={"count": 0})
-        where = sorted(
-            {
-                f"{f['kind']} on page {f['page']} of {f['title']!r} (v{f['version']})"
-                for f in findings
-                if "page" in f
-            }
-        )
+        return AutomatedStepResult(outcome="flagged", detail=_flagged(findings))
+
+    @activity.defn(name="filing_redaction_scan")
+    async def filing_redaction_scan(self, step: AutomatedStepInput) -> AutomatedStepResult:
+        """The FRCP 5.2(a) scan of a court filing whose drafter may claim an FRCP 5.2(b), (d),
+        (f) or (h) route (domain.filing_exemptions): a claim goes to an attorney
+        (`exemption_claimed`) with the findings it covers; a finding it does not cover (an SSN
+        beside a 5.2(b)(1) forfeiture account, anything in a 5.2(f) public copy) is flagged."""
+        drafted = step.outputs.get(str(step.params.get("claims_from", "draft")), {})
+        try:
+            claim = claim_in(drafted)
+        except ClaimError as error:
+            return AutomatedStepResult(
+                outcome="flagged", detail={"count": 0, "exemption_refused": str(error)}
+            )
+        # 5.2(f): the unredacted copy keeps its identifiers by design; it is filed under seal.
+        skip = frozenset(_uuid_strings(claim.unredacted_copy)) if claim else frozenset()
+        findings = await self._findings(step, skip)
+        if claim is None:
+            if not findings:
+                return AutomatedStepResult(outcome="clean", detail={"count": 0})
+            return AutomatedStepResult(outcome="flagged", detail=_flagged(findings))
+        exemption = claim.audited()
+        uncovered = [f for f in findings if not claim.rule.covers(f["kind"])]
+        if uncovered:
+            detail = _flagged(uncovered)
+            detail["exemption"] = exemption | {"covers_findings": False}
+            return AutomatedStepResult(outcome="flagged", detail=detail)
+        await self._audit_claim(step, exemption, findings)
         return AutomatedStepResult(
-            outcome="flagged",
-            detail={"findings": findings[:50], "count": len(findings), "where": where[:20]},
+            outcome="exemption_claimed",
+            detail={"exemption": exemption, **(_flagged(findings) if findings else {"count": 0})},
         )
+
+    async def _audit_claim(
+        self, step: AutomatedStepInput, exemption: dict[str, Any], findings: list[dict[str, Any]]
+    ) -> None:
+        kinds: dict[str, int] = {}
+        for finding in findings:
+            kinds[finding["kind"]] = kinds.get(finding["kind"], 0) + 1
+        async with self._sessions.begin() as session:
+            await audit.record(
+                session,
+                AuditRecord(
+                    action="filing.exemption_claimed",
+                    object_type="engagement",
+                    object_id=step.engagement_id,
+                    engagement_id=uuid.UUID(step.engagement_id),
+                    firm_id=uuid.UUID(step.firm_id),
+                    detail={"step_id": step.step_id, **exemption, "finding_kinds": kinds},
+                    dedupe_key=f"{step.attempt_key}:exemption_claimed",
+                ),
+            )
 
     @activity.defn(name="exhibit_stamp")
     async def exhibit_stamp(self, step: AutomatedStepInput) -> AutomatedStepResult:
@@ -292,6 +359,18 @@ class DocumentSteps:
             sha256=digest,
             pages=identified.pages,
         )
+
+
+def _flagged(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where each finding is (kind, page, document, version), never the identifier itself."""
+    where = sorted(
+        {
+            f"{f['kind']} on page {f['page']} of {f['title']!r} (v{f['version']})"
+            for f in findings
+            if "page" in f
+        }
+    )
+    return {"findings": findings[:50], "count": len(findings), "where": where[:20]}
 
 
 def sha256_of(path: Path) -> str:

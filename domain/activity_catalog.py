@@ -42,6 +42,15 @@ ACTIVITY_CATALOG: dict[str, ActivitySpec] = dict(
             "flagged",
         ),
         _spec(
+            "filing_redaction_scan",
+            "The FRCP 5.2(a) scan of a court filing (as `redaction_scan`), where the drafter may "
+            "claim an FRCP 5.2(b), (d), (f) or (h) route (domain.filing_exemptions): a claim "
+            "that covers every finding goes to an attorney for approval, never straight on.",
+            "clean",
+            "flagged",
+            "exemption_claimed",
+        ),
+        _spec(
             "citation_check",
             "Check every cited authority exists, is correctly formed, has a pin cite and no "
             "negative citator treatment (docs/service-lines.md §2.1, Mata v. Avianca).",

@@ -248,6 +248,9 @@ class Task(Base):
     # Who last sent the task back to its queue: claim-next does not hand it straight back to
     # them (migration 0019_console); the next claim or assignment clears it.
     released_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # An approval's pin: the engagement's documents and the version each stood at when it was
+    # approved (migration 0022_approved_versions); e-filing files exactly those versions.
+    approved_versions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
 
 
 class AuditEntry(Base):

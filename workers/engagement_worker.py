@@ -98,6 +98,7 @@ def build_worker(
             *sla_clocks.all(),
             efiling.efile_submit,
             document_steps.redaction_scan,
+            document_steps.filing_redaction_scan,
             document_steps.exhibit_stamp,
             document_steps.invoice_generate,
             production.production_volume,

@@ -736,3 +736,35 @@ async def cancel_open(session: AsyncSession, engagement_id: uuid.UUID) -> list[u
         .returning(Task.id)
     )
     return list(result.scalars())
+
+
+async def pin_approved_versions(
+    session: AsyncSession, task_id: uuid.UUID, versions: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """Pin what an approval task approved, once: a retried completion keeps the first pin (a
+    version uploaded between two attempts was never approved). None unless an approval task."""
+    await session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.kind == "approval", Task.approved_versions.is_(None))
+        .values(approved_versions=versions)
+    )
+    pinned: list[dict[str, Any]] | None = (
+        await session.execute(select(Task.approved_versions).where(Task.id == task_id))
+    ).scalar_one_or_none()
+    return pinned
+
+
+async def latest_approval(session: AsyncSession, engagement_id: uuid.UUID) -> Task | None:
+    """The engagement's most recently completed approval task (the one a filing answers to)."""
+    return (
+        await session.execute(
+            select(Task)
+            .where(
+                Task.engagement_id == engagement_id,
+                Task.kind == "approval",
+                Task.status == TaskStatus.COMPLETED,
+            )
+            .order_by(Task.completed_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()

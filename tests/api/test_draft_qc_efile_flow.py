@@ -102,7 +102,9 @@ async def test_motion_is_drafted_rejected_once_reworked_approved_and_filed(stack
 
     done = await stack.wait_for_status(engagement_id, "completed", "maria")
     steps = {s["id"]: s for s in done["steps"]}
-    assert {s["status"] for s in done["steps"]} == {"completed"}
+    # No FRCP 5.2 exemption was claimed: its approval step is the one never visited.
+    assert steps.pop("exemption_approval")["status"] == "pending"
+    assert {s["status"] for s in steps.values()} == {"completed"}
     assert steps["draft"]["visits"] == 2 and steps["qc"]["visits"] == 2
     assert steps["redaction_scan"]["visits"] == 2 and steps["attorney_approval"]["visits"] == 1
     filed = [

@@ -9,8 +9,9 @@ from typing import Any
 
 from tests.harness import Stack
 
-WAIT_THEN_LETTER = {
-    "key": "wait-then-letter",
+KEY = "wait-then-letter"
+WAIT_THEN_LETTER: dict[str, Any] = {
+    "key": KEY,
     "name": "Wait, then a letter",
     "input_schema": {"type": "object", "properties": {}},
     "steps": [
@@ -31,9 +32,7 @@ def _key(value: str) -> dict[str, str]:
 
 async def _started(stack: Stack) -> str:
     await stack.call("POST", "/templates", "maria", 201, json={"definition": WAIT_THEN_LETTER})
-    return await stack.create_engagement(
-        "maria", stack.user_ids["firm"], WAIT_THEN_LETTER["key"], {}
-    )
+    return await stack.create_engagement("maria", stack.user_ids["firm"], KEY, {})
 
 
 async def _timeline(stack: Stack, engagement_id: str, kind: str) -> list[dict[str, Any]]:

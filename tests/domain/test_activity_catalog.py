@@ -11,6 +11,7 @@ from domain.activity_catalog import ACTIVITY_CATALOG
 EXPECTED_OUTCOMES = [
     ("efile_submit", {"accepted", "rejected"}),
     ("redaction_scan", {"clean", "flagged"}),
+    ("filing_redaction_scan", {"clean", "flagged", "exemption_claimed"}),
     ("citation_check", {"verified", "problems"}),
     ("completeness_check", {"complete", "incomplete"}),
     ("invoice_generate", {"generated", "invalid"}),

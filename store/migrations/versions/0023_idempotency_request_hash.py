@@ -1,7 +1,7 @@
 """idempotency keys remember the request they answered
 
 Revision ID: 0023_idempotency_request_hash
-Revises: 0018_email_alerts
+Revises: 0022_approved_versions
 Create Date: 2026-12-03 12:05:00
 
 A stored first answer now carries the fingerprint of the request it answered (SHA-256 of the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023_idempotency_request_hash"
-down_revision: str | None = "0018_email_alerts"
+down_revision: str | None = "0022_approved_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
