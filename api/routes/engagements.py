@@ -34,6 +34,7 @@ from api.schemas import (
     ReasonIn,
     TemplateRef,
 )
+from core.settings import Settings
 from domain.audit_detail import free_text
 from domain.enums import Priority
 from domain.messages import (
@@ -54,6 +55,7 @@ from domain.messages import (
     workflow_id_for,
 )
 from domain.sla_contract import FirmSlaPolicy, apply_contract
+from domain.templates import Template, WaitStep
 from sla.court_days import end_of_last_day
 from store.models import Engagement
 from store.repositories import audit, engagements, firms, tasks, templates, waits
@@ -336,9 +338,10 @@ async def post_event(
     idempotency_key: idempotency.IdempotencyKey = None,
 ) -> PostEventResult:
     async with sessions() as session:
-        await _visible(session, engagement_id, principal)
+        engagement = await _visible(session, engagement_id, principal)
         await ensure_holds_a_task_of(session, principal, engagement_id, "post events")
         open_waits = await waits.waiting_for(session, engagement_id, body.type, body.item)
+        row = await templates.get(session, engagement.template_key, engagement.template_version)
     if not open_waits:
         raise HTTPException(
             status_code=409, detail=f"no step of this engagement is waiting for {body.type!r} now"
@@ -350,6 +353,8 @@ async def post_event(
             detail=f"several fan-out items wait for {body.type!r} (items {items}): give `item`",
         )
     wait = open_waits[0]
+    assert row is not None
+    await _check_payload(templates.as_template(row), wait.step_id, body, settings)
     return await engagement_client.update(
         temporal,
         wait.workflow_id or workflow_id_for(str(wait.engagement_id), str(wait.firm_id)),
@@ -363,6 +368,29 @@ async def post_event(
         rpc_seconds=settings.update_timeout_seconds,
         pending_location=f"/api/v1/engagements/{engagement_id}",
     )
+
+
+async def _check_payload(
+    template: Template, step_id: str, body: EventIn, settings: Settings
+) -> None:
+    """An event's payload against the wait's `payloads` schema: bad input is a 422 before it
+    reaches the workflow (whose validator then checks the date rules)."""
+    step = next((s for s in template.iter_steps() if s.id == step_id), None)
+    payload = step.payloads.get(body.type) if isinstance(step, WaitStep) else None
+    if payload is None:
+        return
+    errors = await schema_errors(
+        payload.payload_schema,
+        body.payload,
+        field="payload",
+        limit_seconds=settings.schema_check_timeout_seconds,
+    )
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise HTTPException(
+            status_code=422,
+            detail=f"payload does not match the {body.type!r} event's schema: {detail}",
+        )
 
 
 async def _control(
