@@ -28,3 +28,8 @@ def end_of_day(day: date, zone: str) -> datetime:
 def deadline_after(captured: date, days: int, zone: str) -> datetime:
     """The end of calendar day `days` after `captured` in `zone`."""
     return end_of_day(day_n_after(captured, days), zone)
+
+
+def local_date(instant: datetime, zone: str) -> date:
+    """The calendar date of `instant` in `zone` (what "today" means for a firm there)."""
+    return instant.astimezone(ZoneInfo(zone)).date()

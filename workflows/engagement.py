@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
@@ -65,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
         WaitStep,
     )
     from sla import parse_iso_duration
-    from sla.day_count import deadline_after
+    from sla.day_count import deadline_after, local_date
     from sla.from_template import calendar_for
     from workflows import calls
     from workflows.escalation import OpenTask
@@ -377,7 +376,7 @@ class EngagementWorkflow:
     def _today(self) -> date:
         """Today's date in the firm's zone (a receipt "today" in New York is today there)."""
         with workflow.unsafe.sandbox_unrestricted():  # zoneinfo reads the tz database
-            return workflow.now().astimezone(ZoneInfo(self._params.calendar.timezone)).date()
+            return local_date(workflow.now(), self._params.calendar.timezone)
 
     async def _resolve_wait(
         self, step: WaitStep, task_id: str, event_type: str, outcome: str

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.template_validation import TemplateError, validate_template
+from domain.templates import WaitStep
 
 
 def records_template() -> dict[str, Any]:
@@ -59,7 +60,9 @@ def records_template() -> dict[str, Any]:
 
 def test_a_deadline_from_a_captured_date_is_valid() -> None:
     wait = validate_template(records_template()).step("await_records")
-    assert getattr(wait, "deadline").counted_from == ("send.received_on",)
+    assert isinstance(wait, WaitStep)
+    assert wait.deadline is not None
+    assert wait.deadline.counted_from == ("send.received_on",)
 
 
 CASES = [
