@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import engagement_client, idempotency
 from api.deps import (
@@ -342,6 +343,16 @@ async def post_event(
         await ensure_holds_a_task_of(session, principal, engagement_id, "post events")
         open_waits = await waits.waiting_for(session, engagement_id, body.type, body.item)
         row = await templates.get(session, engagement.template_key, engagement.template_version)
+        assert row is not None
+        template = templates.as_template(row)
+        taken = [] if open_waits else await _taken_before(session, engagement_id, template, body)
+    if taken:
+        # e.g. a provider's second extension notice: 45 CFR 164.524(b)(2)(ii)(B) allows one.
+        raise HTTPException(
+            status_code=409,
+            detail=f"{body.type!r} was already received at step {taken[0]!r} for this item, "
+            "and no step takes it again",
+        )
     if not open_waits:
         raise HTTPException(
             status_code=409, detail=f"no step of this engagement is waiting for {body.type!r} now"
@@ -353,8 +364,7 @@ async def post_event(
             detail=f"several fan-out items wait for {body.type!r} (items {items}): give `item`",
         )
     wait = open_waits[0]
-    assert row is not None
-    await _check_payload(templates.as_template(row), wait.step_id, body, settings)
+    await _check_payload(template, wait.step_id, body, settings)
     return await engagement_client.update(
         temporal,
         wait.workflow_id or workflow_id_for(str(wait.engagement_id), str(wait.firm_id)),
@@ -368,6 +378,25 @@ async def post_event(
         rpc_seconds=settings.update_timeout_seconds,
         pending_location=f"/api/v1/engagements/{engagement_id}",
     )
+
+
+async def _taken_before(
+    session: AsyncSession, engagement_id: uuid.UUID, template: Template, body: EventIn
+) -> list[str]:
+    """The waits (of `body.item`, if given) that already took an event of this type."""
+    outcomes = {
+        step.id: step.events[body.type]
+        for step in template.iter_steps()
+        if isinstance(step, WaitStep) and body.type in step.events
+    }
+    return [
+        task.step_id
+        for task in await tasks.for_engagement(session, engagement_id)
+        if task.step_id in outcomes
+        and task.completed_by is not None  # an event, not a timeout
+        and task.outcome == outcomes[task.step_id]
+        and (body.item is None or task.item == body.item)
+    ]
 
 
 async def _check_payload(

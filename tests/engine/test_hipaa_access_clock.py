@@ -184,7 +184,10 @@ async def test_one_written_extension_moves_the_deadline_to_its_date_and_no_furth
         floor, engagement_id, "extension_notice", {**notice, "expected_by": day_45.isoformat()}
     )
     assert second.status_code == 409, second.text
-    assert "extension_notice" in second.json()["detail"]
+    assert second.json()["detail"] == (
+        "'extension_notice' was already received at step 'await_records' for this item, "
+        "and no step takes it again"
+    )
 
     got = await _post(floor, engagement_id, "records_received", {"note": "1,200 pages"})
     assert got.status_code == 200, got.text
