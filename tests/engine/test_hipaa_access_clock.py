@@ -87,6 +87,19 @@ async def _post(
     return await floor.call("POST", f"/engagements/{engagement_id}/events", "maria", json=body)
 
 
+async def _deadline_marks(floor: Stack, engagement_id: str, count: int) -> list[dict[str, Any]]:
+    """The timeline's `wait.deadline` entries, once `count` are written (the wait's row comes
+    first, its timeline entry right after)."""
+    marks: list[dict[str, Any]] = []
+    for _ in range(100):
+        detail = (await floor.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
+        marks = [e for e in detail["timeline"] if e["type"] == "wait.deadline"]
+        if len(marks) >= count:
+            break
+        await asyncio.sleep(0.1)
+    return marks
+
+
 def _due(task: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(task["due_at"])
 
@@ -101,8 +114,7 @@ async def test_the_access_clock_runs_from_the_providers_receipt_not_the_wait_sta
     wait = await _wait_task(floor, engagement_id, "await_records")
     # 164.524(b)(2)(i): the end of day 30 after receipt in the firm's zone (25 days from now).
     assert _due(wait) == deadline_after(_today() - timedelta(days=5), 30, NY)
-    detail = (await floor.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
-    marks = [e for e in detail["timeline"] if e["type"] == "wait.deadline"]
+    marks = await _deadline_marks(floor, engagement_id, count=1)
     assert [m["detail"]["counted_from"] for m in marks] == ["prepare_request.provider_received_on"]
     assert marks[0]["detail"]["captured"] == _day(-5)
 
@@ -175,9 +187,8 @@ async def test_one_written_extension_moves_the_deadline_to_its_date_and_no_furth
     records_wait = await _wait_task(floor, engagement_id, "await_records")
     assert records_wait["output"]["reasons"] == "records archived off site"
     assert records_wait["output"]["expected_by"] == day_45.isoformat()
-    detail = (await floor.call("GET", f"/engagements/{engagement_id}", "maria", 200)).json()
-    marks = [e["detail"] for e in detail["timeline"] if e["type"] == "wait.deadline"]
-    assert [m["counted_from"] for m in marks][-1] == "await_records.expected_by"
+    marks = await _deadline_marks(floor, engagement_id, count=2)
+    assert [m["detail"]["counted_from"] for m in marks][-1] == "await_records.expected_by"
 
     # 164.524(b)(2)(ii)(B): only one extension per request.
     second = await _post(
