@@ -7,6 +7,7 @@ problem names its step and field, and all of them are reported at once rather th
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from domain.templates import (
     TERMINALS,
     ApprovalStep,
     AutomatedStep,
+    DateRule,
     FanoutStep,
     HumanStep,
     SlaSpec,
@@ -239,6 +241,7 @@ def _check_scope(
             else:
                 problems.append(f"{where}: outcome {outcome!r} leads to unknown step {target!r}")
         _check_step(step, where, problems)
+        _check_dates(step, where, graph, problems)
         if isinstance(step, FanoutStep):
             if fanout is not None:
                 problems.append(f"{where}: a fan-out cannot be nested inside fan-out {fanout.id!r}")
@@ -319,8 +322,20 @@ def _check_wait(step: WaitStep, where: str, problems: list[str]) -> None:
         for event, outcome in step.events.items()
         if outcome not in step.outcomes
     )
-    if (step.timeout is None) != (step.timeout_outcome is None):
+    if step.timeout is not None and step.deadline is not None:
+        problems.append(f"{where}: give timeout or deadline, not both")
+    if step.deadline is not None:
+        if step.timeout_outcome is None:
+            problems.append(f"{where}: deadline needs a timeout_outcome")
+    elif (step.timeout is None) != (step.timeout_outcome is None):
         problems.append(f"{where}: timeout and timeout_outcome must be given together")
+    problems.extend(
+        f"{where}: payloads names {event!r}, which is not one of its events"
+        for event in step.payloads
+        if event not in step.events
+    )
+    for event, payload in step.payloads.items():
+        _check_schema(payload.payload_schema, f"{where}: payloads.{event}.payload_schema", problems)
     if step.timeout_outcome is not None and step.timeout_outcome not in step.outcomes:
         problems.append(f"{where}: timeout_outcome {step.timeout_outcome!r} is not an outcome")
     produced = set(step.events.values()) | {step.timeout_outcome}
@@ -351,6 +366,88 @@ def _check_wait(step: WaitStep, where: str, problems: list[str]) -> None:
         if previous is not None and at <= previous:
             problems.append(f"{where}: reminders must be in increasing order ({reminder!r})")
         previous = at
+
+
+def _date_fields(step: Step) -> set[str]:
+    """The fields a step captures as ISO dates: its output's, or its events' payloads'."""
+    schemas: list[Any] = []
+    if isinstance(step, HumanStep | ApprovalStep):
+        schemas.append(step.output_schema)
+    elif isinstance(step, WaitStep):
+        schemas.extend(payload.payload_schema for payload in step.payloads.values())
+    fields: set[str] = set()
+    for schema in schemas:
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if isinstance(properties, Mapping):
+            fields |= {
+                name
+                for name, spec in properties.items()
+                if isinstance(spec, Mapping) and spec.get("format") == "date"
+            }
+    return fields
+
+
+def _captured_problem(ref: str, graph: _Graph) -> str | None:
+    """Why `<step_id>.<field>` names no date captured in this pipeline (None when it does)."""
+    step_id, _, field = ref.partition(".")
+    source = graph.steps.get(step_id)
+    if source is None:
+        return f"{ref!r} names unknown step {step_id!r} (in this pipeline)"
+    if field not in _date_fields(source):
+        return (
+            f"{ref!r}: step {step_id!r} captures no field {field!r} with format date "
+            "(in its output_schema or an event's payload_schema)"
+        )
+    return None
+
+
+def _check_dates(step: Step, where: str, graph: _Graph, problems: list[str]) -> None:
+    """Deadlines and date rules name dates that some step of the same pipeline captures."""
+    own: set[str] = set()
+    rules: list[tuple[str, DateRule]] = []
+    if isinstance(step, HumanStep):
+        own = _date_fields(step)
+        rules = [("date_rules", rule) for rule in step.date_rules]
+        schema = step.output_schema or {}
+        properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+        if step.outcome_field is not None and step.outcome_field not in properties:
+            problems.append(
+                f"{where}: outcome_field {step.outcome_field!r} is not a property of output_schema"
+            )
+    elif isinstance(step, WaitStep):
+        if step.deadline is not None:
+            for ref in step.deadline.counted_from:
+                problem = _captured_problem(ref, graph)
+                if problem:
+                    problems.append(f"{where}: deadline.counted_from: {problem}")
+            if step.deadline.zone is not None and not _zone_exists(step.deadline.zone):
+                problems.append(f"{where}: deadline.zone {step.deadline.zone!r} is not a time zone")
+        own = _date_fields(step)
+        rules = [
+            (f"payloads.{event}.date_rules", rule)
+            for event, payload in step.payloads.items()
+            for rule in payload.date_rules
+        ]
+    for field, rule in rules:
+        if rule.field not in own:
+            problems.append(f"{where}: {field}: {rule.field!r} is not a field with format date")
+        for bound in (rule.not_before, rule.not_after):
+            if bound is None or bound.of == "today":
+                continue
+            if "." in bound.of:
+                problem = _captured_problem(bound.of, graph)
+                if problem:
+                    problems.append(f"{where}: {field}: {problem}")
+            elif bound.of not in own:
+                problems.append(f"{where}: {field}: {bound.of!r} is not a field with format date")
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _check_sla(sla: SlaSpec, where: str, problems: list[str]) -> None:

@@ -47,6 +47,52 @@ class SlaSpec(_Strict):
     escalations: tuple[Escalation, ...] = ()
 
 
+CapturedRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}\.[a-z][a-z0-9_]{0,63}$")]
+
+
+class DateBound(_Strict):
+    """A date a captured date is compared with: `today` (in the firm's zone), a field of the same
+    output or payload, or `<step_id>.<field>` captured earlier in the pipeline; plus `days`."""
+
+    of: str = Field(pattern=r"^(today|[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?)$")
+    days: int = Field(default=0, ge=-3660, le=3660)
+
+
+class DateRule(_Strict):
+    """A date in a clerk's output or an event's payload must lie between two bounds, e.g. a
+    provider's receipt of a request is neither before it was sent nor in the future. JSON Schema
+    cannot compare two dates, so the workflow checks these when the output or event arrives;
+    `rule` names the legal rule, quoted in the refusal."""
+
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    not_before: DateBound | None = None
+    not_after: DateBound | None = None
+    rule: str = ""
+
+
+class WaitDeadline(_Strict):
+    """A wait's deadline counted in calendar days from a captured date rather than from when the
+    wait starts: it ends at the end of day `days` after that date in `zone` (default: the firm's
+    zone). `counted_from` lists `<step_id>.<field>` sources; the latest one captured wins, so a
+    later capture (a mailed request's return receipt) replaces an earlier one."""
+
+    counted_from: tuple[CapturedRef, ...] = Field(min_length=1)
+    days: int = Field(ge=0, le=3660)
+    zone: str | None = None
+
+    @field_validator("counted_from", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class EventPayload(_Strict):
+    """What an event must carry: a JSON Schema (checked by the API) and date rules."""
+
+    payload_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+    date_rules: tuple[DateRule, ...] = ()
+
+
 class _StepBase(_Strict):
     id: StepId
     name: str | None = None
@@ -70,6 +116,10 @@ class HumanStep(_StepBase):
     max_rework: int | None = Field(default=None, ge=0)
     # Outcomes whose reason the clerk must give (e.g. a QC rejection).
     reason_required: tuple[str, ...] = ()
+    # The output field that must equal the chosen outcome (e.g. the request's legal pathway
+    # decides which wait follows, so the clerk cannot pick one and record another).
+    outcome_field: str | None = None
+    date_rules: tuple[DateRule, ...] = ()
 
 
 class ApprovalStep(_StepBase):
@@ -101,6 +151,10 @@ class WaitStep(_StepBase):
     timeout: str | None = None  # ISO-8601 duration
     timeout_outcome: str | None = None
     reminders: tuple[str, ...] = ()  # ISO-8601 durations after the wait starts
+    # Instead of `timeout`: the deadline counted from a captured date (its outcome is
+    # `timeout_outcome`).
+    deadline: WaitDeadline | None = None
+    payloads: dict[str, EventPayload] = Field(default_factory=dict)  # event type -> payload
 
     @field_validator("events")
     @classmethod

@@ -110,15 +110,20 @@ class Stack:
             await asyncio.sleep(0.1)
         raise AssertionError(f"no task for step {step_id!r} visit {visit} after {timeout}s")
 
-    async def record_history(self, engagement_id: str, name: str) -> None:
-        """With DOCKETFLOW_RECORD_HISTORIES=1, save this engagement's history for replay tests.
+    async def record_history(
+        self, engagement_id: str, name: str, workflow_id: str | None = None
+    ) -> None:
+        """With DOCKETFLOW_RECORD_HISTORIES=1, save this engagement's history for replay tests
+        (or that of one of its fan-out item runs, given its `workflow_id`).
 
         The committed histories under tests/histories/ are replayed against the current workflow
         code on every run, so a change that would break running engagements fails CI.
         """
         if os.environ.get("DOCKETFLOW_RECORD_HISTORIES") != "1":
             return
-        handle = self.temporal.get_workflow_handle(await self.workflow_id(engagement_id))
+        handle = self.temporal.get_workflow_handle(
+            workflow_id or await self.workflow_id(engagement_id)
+        )
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         # Payloads re-encrypted under the public development key: the firm keys of a test

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.date_rules import date_rule_problems, latest_captured
     from domain.eligibility import TaskFacts, refusal
     from domain.enums import EngagementStatus, Priority
     from domain.errors import ErrorType
@@ -63,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         WaitStep,
     )
     from sla import parse_iso_duration
+    from sla.day_count import deadline_after, local_date
     from sla.from_template import calendar_for
     from workflows import calls
     from workflows.escalation import OpenTask
@@ -73,6 +75,9 @@ ESCALATION_QUEUE = "escalations"
 WAIT_QUEUE = "waits"
 # Histories from before this change held the parent alone; they must replay unchanged.
 HOLD_REACHES_CHILDREN = "hold-reaches-fanout-children"
+# A wait whose deadline counts from a captured date (45 CFR 164.524(b)(2): from the provider's
+# receipt of the request); templates before it had none, so old histories never reach the patch.
+WAIT_DEADLINE_FROM_CAPTURED = "wait-deadline-from-captured-date"
 
 
 def _refuse(type_: ErrorType, message: str) -> ApplicationError:
@@ -294,6 +299,9 @@ class EngagementWorkflow:
 
     async def _run_wait(self, step: WaitStep, visit: int) -> str | None:
         """Wait for an external event; remind at each offset; take the timeout outcome at last."""
+        deadline: tuple[datetime, str, date] | None = None
+        if step.deadline is not None and workflow.patched(WAIT_DEADLINE_FROM_CAPTURED):
+            deadline = self._captured_deadline(step)
         task = self._new_task(
             step,
             visit,
@@ -301,6 +309,7 @@ class EngagementWorkflow:
             priority=self._state.priority,
             outcomes=sorted(step.events),
             status="waiting",
+            due_at=deadline[0] if deadline else None,
         )
         self._wait_task, self._event = task.task_id, None
         await calls.create_task(task)
@@ -308,6 +317,24 @@ class EngagementWorkflow:
         instants = [(started + parse_iso_duration(r), "reminder") for r in step.reminders]
         if step.timeout:
             instants.append((started + parse_iso_duration(step.timeout), "timeout"))
+        if deadline is not None and step.deadline is not None:
+            due, source, captured = deadline
+            await calls.record_event(
+                self._params,
+                "wait.deadline",
+                step.id,
+                key_suffix=f"{task.task_id}:deadline",
+                detail={
+                    "task_id": task.task_id,
+                    "due_at": due.isoformat(),
+                    "counted_from": source,
+                    "captured": captured.isoformat(),
+                    "days": step.deadline.days,
+                },
+            )
+            # Reminders after the deadline would reach no one: the step has ended by then.
+            instants = [(at, kind) for at, kind in instants if at < due]
+            instants.append((due, "timeout"))
         for number, (instant, kind) in enumerate(instants, start=1):
             try:
                 await workflow.wait_condition(
@@ -331,6 +358,31 @@ class EngagementWorkflow:
         if self._event is None:
             return None
         return step.events[self._event.type]
+
+    def _captured_deadline(self, step: WaitStep) -> tuple[datetime, str, date]:
+        """The end of day N after the latest captured source date, in the deadline's zone."""
+        assert step.deadline is not None
+        spec = step.deadline
+        found = latest_captured(spec.counted_from, self._outputs())
+        if found is None:
+            # A template path that reaches this wait without capturing its date: show it as a
+            # stuck step (the reason names the sources) rather than guess a start.
+            raise ValueError(
+                f"step {step.id!r}: no date captured for its deadline "
+                f"(counted from {', '.join(spec.counted_from)})"
+            )
+        source, captured = found
+        with workflow.unsafe.sandbox_unrestricted():  # zoneinfo reads the tz database
+            due = deadline_after(captured, spec.days, spec.zone or self._params.calendar.timezone)
+        return due, source, captured
+
+    def _outputs(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(c.step_id, c.output) for c in self._state.completions]
+
+    def _today(self) -> date:
+        """Today's date in the firm's zone (a receipt "today" in New York is today there)."""
+        with workflow.unsafe.sandbox_unrestricted():  # zoneinfo reads the tz database
+            return local_date(workflow.now(), self._params.calendar.timezone)
 
     async def _resolve_wait(
         self, step: WaitStep, task_id: str, event_type: str, outcome: str
@@ -590,6 +642,19 @@ class EngagementWorkflow:
                 ErrorType.OUTPUT_INVALID,
                 f"outcome {request.outcome!r} needs a reason: give `note` or `output.reasons`",
             )
+        if isinstance(step, HumanStep):
+            field = step.outcome_field
+            if field is not None and request.output.get(field) != request.outcome:
+                raise _refuse(
+                    ErrorType.OUTPUT_INVALID,
+                    f"output.{field} must be the outcome {request.outcome!r} "
+                    f"(it decides which step follows), not {request.output.get(field)!r}",
+                )
+            wrong = date_rule_problems(
+                step.date_rules, request.output, self._outputs(), self._today()
+            )
+            if wrong:
+                raise _refuse(ErrorType.OUTPUT_INVALID, "output: " + "; ".join(wrong))
 
     @workflow.update(name=UPDATE_POST_EVENT)
     async def post_event(self, request: PostEventRequest) -> PostEventResult:
@@ -633,6 +698,13 @@ class EngagementWorkflow:
                 f"step {step.id!r} waits for {', '.join(sorted(step.events))}, "
                 f"not {request.type!r}",
             )
+        payload = step.payloads.get(request.type)
+        if payload is not None and payload.date_rules:
+            wrong = date_rule_problems(
+                payload.date_rules, request.payload, self._outputs(), self._today()
+            )
+            if wrong:
+                raise _refuse(ErrorType.OUTPUT_INVALID, "payload: " + "; ".join(wrong))
 
     @workflow.update(name=UPDATE_RETRY)
     async def retry(self, request: HoldRequest) -> ControlResult:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import engagement_client, idempotency
 from api.deps import (
@@ -34,6 +35,7 @@ from api.schemas import (
     ReasonIn,
     TemplateRef,
 )
+from core.settings import Settings
 from domain.audit_detail import free_text
 from domain.enums import Priority
 from domain.messages import (
@@ -54,6 +56,7 @@ from domain.messages import (
     workflow_id_for,
 )
 from domain.sla_contract import FirmSlaPolicy, apply_contract
+from domain.templates import Template, WaitStep
 from sla.court_days import end_of_last_day
 from sla.from_template import resolve_calendar
 from store.models import Engagement
@@ -354,9 +357,20 @@ async def post_event(
     if replayed := await idempotency.first_answer(sessions, principal, idempotency_key, path, body):
         return replayed  # type: ignore[return-value]  # the wait it closed may be gone by now
     async with sessions() as session:
-        await _visible(session, engagement_id, principal)
+        engagement = await _visible(session, engagement_id, principal)
         await ensure_holds_a_task_of(session, principal, engagement_id, "post events")
         open_waits = await waits.waiting_for(session, engagement_id, body.type, body.item)
+        row = await templates.get(session, engagement.template_key, engagement.template_version)
+        assert row is not None
+        template = templates.as_template(row)
+        taken = [] if open_waits else await _taken_before(session, engagement_id, template, body)
+    if taken:
+        # e.g. a provider's second extension notice: 45 CFR 164.524(b)(2)(ii)(B) allows one.
+        raise HTTPException(
+            status_code=409,
+            detail=f"{body.type!r} was already received at step {taken[0]!r} for this item, "
+            "and no step takes it again",
+        )
     if not open_waits:
         raise HTTPException(
             status_code=409, detail=f"no step of this engagement is waiting for {body.type!r} now"
@@ -368,6 +382,7 @@ async def post_event(
             detail=f"several fan-out items wait for {body.type!r} (items {items}): give `item`",
         )
     wait = open_waits[0]
+    await _check_payload(template, wait.step_id, body, settings)
     result = await engagement_client.update(
         temporal,
         wait.workflow_id or workflow_id_for(str(wait.engagement_id), str(wait.firm_id)),
@@ -383,6 +398,48 @@ async def post_event(
     )
     await idempotency.keep_answer(sessions, principal, idempotency_key, path, body, result)
     return result
+
+
+async def _taken_before(
+    session: AsyncSession, engagement_id: uuid.UUID, template: Template, body: EventIn
+) -> list[str]:
+    """The waits (of `body.item`, if given) that already took an event of this type."""
+    outcomes = {
+        step.id: step.events[body.type]
+        for step in template.iter_steps()
+        if isinstance(step, WaitStep) and body.type in step.events
+    }
+    return [
+        task.step_id
+        for task in await tasks.for_engagement(session, engagement_id)
+        if task.step_id in outcomes
+        and task.completed_by is not None  # an event, not a timeout
+        and task.outcome == outcomes[task.step_id]
+        and (body.item is None or task.item == body.item)
+    ]
+
+
+async def _check_payload(
+    template: Template, step_id: str, body: EventIn, settings: Settings
+) -> None:
+    """An event's payload against the wait's `payloads` schema: bad input is a 422 before it
+    reaches the workflow (whose validator then checks the date rules)."""
+    step = next((s for s in template.iter_steps() if s.id == step_id), None)
+    payload = step.payloads.get(body.type) if isinstance(step, WaitStep) else None
+    if payload is None:
+        return
+    errors = await schema_errors(
+        payload.payload_schema,
+        body.payload,
+        field="payload",
+        limit_seconds=settings.schema_check_timeout_seconds,
+    )
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise HTTPException(
+            status_code=422,
+            detail=f"payload does not match the {body.type!r} event's schema: {detail}",
+        )
 
 
 async def _control(

@@ -150,16 +150,30 @@ def test_medical_records_fan_out_per_provider_on_the_hipaa_clock() -> None:
     fanout = template.step("request_records")
     assert isinstance(fanout, FanoutStep)
     assert fanout.items == "providers"
-    wait = next(s for s in fanout.steps if s.id == "await_records")
+    steps = {s.id: s for s in fanout.steps}
+    wait = steps["await_records"]
     assert isinstance(wait, WaitStep)
-    # Follow-ups at day 10 and 20; at day 30 (45 CFR 164.524(b)(2)) the timeout escalates.
+    # Follow-ups at day 10 and 20; 45 CFR 164.524(b)(2)(i): 30 days after the provider's receipt.
     assert wait.reminders == ("P10D", "P20D")
-    assert (wait.timeout, wait.timeout_outcome) == ("P30D", "overdue")
+    assert wait.timeout is None
+    assert wait.deadline is not None
+    assert wait.deadline.counted_from == ("prepare_request.provider_received_on",)
+    assert (wait.deadline.days, wait.timeout_outcome) == (30, "overdue")
     assert wait.outcomes["overdue"] == "follow_up"
     assert wait.events["records_received"] == "received"
-    extension = next(s for s in fanout.steps if s.id == "await_extension")
+    extension = steps["await_extension"]
     assert isinstance(extension, WaitStep)
-    assert extension.timeout == "P30D"  # the single extension of at most 30 days
+    # 164.524(b)(2)(ii): the notice's own date, and no second extension_notice.
+    assert extension.deadline is not None
+    assert extension.deadline.counted_from == ("await_records.expected_by",)
+    assert "extension_notice" not in extension.events
+    # Only the right-of-access pathway leads onto the 164.524 clock.
+    prepare = steps["prepare_request"]
+    assert prepare.outcomes == {
+        "right_of_access_164_524": "await_records",
+        "authorization_164_508": "await_authorized_records",
+        "subpoena": "await_subpoena_return",
+    }
 
 
 def test_the_chronology_requires_a_source_citation_on_every_row() -> None:

@@ -62,6 +62,8 @@ def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any
         for option in schema.get("anyOf", schema.get("oneOf", []))[:1]:
             required |= set(option.get("required", []))  # satisfy the first alternative
         required |= set(schema.get("then", {}).get("required", []))  # harmless when `if` fails
+        for branch in schema.get("allOf", []):
+            required |= set(branch.get("then", {}).get("required", []))  # as above
         return {
             key: example(sub, key, array_items)
             for key, sub in properties.items()
@@ -196,6 +198,10 @@ class Autopilot:
                     continue
             outcome = self.forward(detail["step_id"], detail["allowed_outcomes"])
             output = example(detail["output_schema"] or {"type": "object"})
+            # An output field that names the outcome (a template's `outcome_field`) says it.
+            for key, spec in (detail["output_schema"] or {}).get("properties", {}).items():
+                if outcome in spec.get("enum", ()):
+                    output[key] = outcome
             if DOCUMENT in str(output):
                 # A document field names a real file of the engagement: upload one first.
                 uploaded = await self.stack.draft_output(detail["engagement_id"], person)
