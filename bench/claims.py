@@ -15,12 +15,15 @@ history, open work over `--queues` queues). Each phase runs on a fresh clone of 
             SKIP LOCKED`), the design the issue compares against;
 - `window`  the lock-free candidate-window alternative to claim_next (see its docstring),
             reported for the record;
-- `repo@small` the `repo` phase again on a `--small-rows` table.
+- `repo@small` the `repo` phase again on a `--small-rows` table;
+- `pgbench` the `repo` phase's own statements from PostgreSQL's C client (bench/claims_pgbench.py):
+            what PostgreSQL alone does on this machine, the figure every phase is divided by.
 
 A completion also inserts the engagement's next open task (what the workflow would do), so queue
 depth stays steady and the small table does not run dry. A double claim is a task id handed out
 twice in one phase; a fence failure is a completion refused because the claim was no longer held.
-Prints a table and writes bench/results/claims-<utc time>.json.
+Every phase of a run is printed as a ratio to that run's pgbench figure, with the load average
+at its start. Prints a table and writes bench/results/claims-<utc time>.json.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import psycopg
 import uvloop
 from sqlalchemy import text
 
+from bench import claims_pgbench
 from bench.claims_seed import FIRM_ID, PASSWORD, Seeded, seed
 from cli.bootstrap import migrate_and_sync
 from cli.devstack.ports import free_port
@@ -105,9 +109,10 @@ class PhaseResult:
     empty: int
     claims_per_s: float
     cycles_per_s: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
+    # Claim latency; None for pgbench, which reports each statement's average (statement_ms).
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
     double_claims: int
     fence_failures: int
     errors: int
@@ -116,6 +121,12 @@ class PhaseResult:
     connections_opened: int = 0
     # CPU milliseconds per claim, by side (postgres, server, clients, chainer); see CpuMeter.
     cpu_ms_per_claim: dict[str, float] = field(default_factory=dict)
+    run: int = 0
+    # 1-minute load average when the phase started (the machine's 2 cores are shared).
+    load_avg: float = 0.0
+    # This phase's claims/s over the same run's pgbench claims/s.
+    vs_pgbench: float | None = None
+    statement_ms: dict[str, float] = field(default_factory=dict)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -430,6 +441,34 @@ def _audit_chainer(url: str) -> Iterator[None]:
         thread.join()
 
 
+@contextmanager
+def _metered(meter: CpuMeter, start_at: float, seconds: float) -> Iterator[float]:
+    """Sample the meter inside [start_at, start_at + seconds], not at its edges: a client's
+    database backends exit as soon as it finishes, and a backend gone before the last sample would
+    take its CPU with it. Yields the margin left at each edge."""
+    margin = min(0.5, seconds / 10)
+    timers = [
+        threading.Timer(start_at + margin - time.time(), meter.start),
+        threading.Timer(start_at + seconds - margin - time.time(), meter.stop),
+    ]
+    for timer in timers:
+        timer.start()
+    try:
+        yield margin
+    finally:
+        for timer in timers:
+            timer.join()
+
+
+def _cpu_per_claim(meter: CpuMeter, claims: int, seconds: float, margin: float) -> dict[str, float]:
+    # CPU over the sampled window, per claim at the phase's average rate.
+    sampled = claims * (seconds - 2 * margin) / seconds
+    return {
+        name: round(1000 * used / sampled, 3) if claims else 0.0
+        for name, used in meter.used.items()
+    }
+
+
 def _run_phase(
     phase: str,
     mode: str,
@@ -443,18 +482,11 @@ def _run_phase(
     procs = max(1, min(args.procs, len(clerks)))
     groups = [clerks[i::procs] for i in range(procs)]
     sessions_before = _sessions_opened(url)
+    load = os.getloadavg()[0]
     start_at = time.time() + 3.0
     meter = CpuMeter(cpu_roots or {})
-    # Sampled inside the phase, not at its edges: a client's database backends exit as soon as
-    # it finishes, and a backend gone before the last sample would take its CPU with it.
-    margin = min(0.5, args.seconds / 10)
-    timers = [
-        threading.Timer(start_at + margin - time.time(), meter.start),
-        threading.Timer(start_at + args.seconds - margin - time.time(), meter.stop),
-    ]
-    for timer in timers:
-        timer.start()
     with (
+        _metered(meter, start_at, args.seconds) as margin,
         _audit_chainer(url),
         ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool,
     ):
@@ -474,8 +506,6 @@ def _run_phase(
             for group in groups
         ]
         parts = [f.result() for f in futures]
-    for timer in timers:
-        timer.join()
     connections = _sessions_opened(url) - sessions_before - 1  # not counting this query's own
     latencies = [v for p in parts for v in p.latencies_ms]
     claimed = Counter(task_id for p in parts for task_id in p.claimed)
@@ -501,13 +531,53 @@ def _run_phase(
         errors=len(errors),
         first_errors=errors[:3],
         connections_opened=connections,
-        cpu_ms_per_claim={
-            # CPU over the sampled window, per claim at the phase's average rate.
-            name: round(1000 * used / (claims * (args.seconds - 2 * margin) / args.seconds), 3)
-            if claims
-            else 0.0
-            for name, used in meter.used.items()
-        },
+        cpu_ms_per_claim=_cpu_per_claim(meter, claims, args.seconds, margin),
+        load_avg=load,
+    )
+
+
+def _run_pgbench(
+    url: str, seeded: Seeded, args: argparse.Namespace, postmaster: int
+) -> PhaseResult:
+    """The `repo` phase's statements from pgbench (bench/claims_pgbench.py), same clients."""
+    sessions_before = _sessions_opened(url)
+    load = os.getloadavg()[0]
+    meter = CpuMeter({"postgres": postmaster})  # pgbench is this process's child: "clients"
+    # pgbench starts its clock once its clients are connected, a fraction of a second from here.
+    with _metered(meter, time.time() + 0.3, args.seconds) as margin, _audit_chainer(url):
+        done = claims_pgbench.run(
+            url.replace("postgresql+psycopg://", "postgresql://"),
+            _NEXT_TASK,
+            clients=args.clerks,
+            threads=max(1, min(args.procs, args.clerks)),
+            seconds=args.seconds,
+            queues=len(seeded.queues),
+            firm=str(FIRM_ID),
+        )
+    errors = [done.output] if done.aborted_clients else []
+    return PhaseResult(
+        phase="pgbench",
+        rows=seeded.rows,
+        open_rows=seeded.open_rows,
+        seconds=args.seconds,
+        clerks=args.clerks,
+        claims=done.cycles,
+        cycles=done.cycles,
+        empty=0,
+        claims_per_s=done.cycles_per_s,
+        cycles_per_s=done.cycles_per_s,
+        p50_ms=None,
+        p95_ms=None,
+        p99_ms=None,
+        # A claim handed out twice would fail its fence and abort that pgbench client.
+        double_claims=0,
+        fence_failures=done.aborted_clients,
+        errors=done.aborted_clients,
+        first_errors=errors,
+        connections_opened=_sessions_opened(url) - sessions_before - 1,
+        cpu_ms_per_claim=_cpu_per_claim(meter, done.cycles, args.seconds, margin),
+        load_avg=load,
+        statement_ms=done.statement_ms,
     )
 
 
@@ -596,21 +666,37 @@ class ApiServer:
             self.process.kill()
 
 
+def _ms(value: float | None) -> str:
+    return f"{value:>7.2f}" if value is not None else f"{'-':>7}"
+
+
 def _print(results: list[PhaseResult]) -> None:
     header = (
-        f"{'phase':<12} {'rows':>9} {'claims/s':>9} {'cycles/s':>9} {'p50':>7} {'p95':>7} "
-        f"{'p99':>7} {'double':>6} {'fence':>5} {'err':>4}"
+        f"{'phase':<12} {'rows':>9} {'claims/s':>9} {'x pgb':>6} {'cycles/s':>9} {'p50':>7} "
+        f"{'p95':>7} {'p99':>7} {'double':>6} {'fence':>5} {'err':>4} {'load':>5}"
     )
     print(header)
     for r in results:
+        ratio = f"{r.vs_pgbench:>6.2f}" if r.vs_pgbench is not None else f"{'-':>6}"
         print(
-            f"{r.phase:<12} {r.rows:>9,} {r.claims_per_s:>9.1f} {r.cycles_per_s:>9.1f} "
-            f"{r.p50_ms:>7.2f} {r.p95_ms:>7.2f} {r.p99_ms:>7.2f} {r.double_claims:>6} "
-            f"{r.fence_failures:>5} {r.errors:>4}"
+            f"{r.phase:<12} {r.rows:>9,} {r.claims_per_s:>9.1f} {ratio} {r.cycles_per_s:>9.1f} "
+            f"{_ms(r.p50_ms)} {_ms(r.p95_ms)} {_ms(r.p99_ms)} {r.double_claims:>6} "
+            f"{r.fence_failures:>5} {r.errors:>4} {r.load_avg:>5.2f}"
         )
         if r.cpu_ms_per_claim:
             cpu = ", ".join(f"{k} {v:.2f}" for k, v in r.cpu_ms_per_claim.items())
             print(f"{'':<12} CPU ms per claim: {cpu}; {r.connections_opened} connections opened")
+        if r.statement_ms:
+            each = ", ".join(f"{k}… {v:.2f}" for k, v in r.statement_ms.items())
+            print(f"{'':<12} pgbench ms per statement: {each}")
+
+
+def _set_ratios(results: list[PhaseResult]) -> None:
+    """Each phase over the pgbench figure of the same run (same clone, clients, minutes)."""
+    ceiling = {r.run: r.claims_per_s for r in results if r.phase == "pgbench"}
+    for r in results:
+        if ceiling.get(r.run):
+            r.vs_pgbench = round(r.claims_per_s / ceiling[r.run], 3)
 
 
 def _summary(results: list[PhaseResult]) -> dict[str, Any]:
@@ -619,12 +705,21 @@ def _summary(results: list[PhaseResult]) -> dict[str, Any]:
         by.setdefault(r.phase, []).append(r)
 
     def med(phase: str, attr: str) -> float | None:
-        values = [getattr(r, attr) for r in by.get(phase, [])]
-        return round(statistics.median(values), 2) if values else None
+        values = [v for r in by.get(phase, []) if (v := getattr(r, attr)) is not None]
+        return round(statistics.median(values), 3) if values else None
 
     medians = {
         phase: {
-            a: med(phase, a) for a in ("claims_per_s", "cycles_per_s", "p50_ms", "p95_ms", "p99_ms")
+            a: med(phase, a)
+            for a in (
+                "claims_per_s",
+                "cycles_per_s",
+                "vs_pgbench",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "load_avg",
+            )
         }
         | {"double_claims": sum(r.double_claims for r in runs), "runs": len(runs)}
         for phase, runs in by.items()
@@ -645,11 +740,16 @@ def _summary(results: list[PhaseResult]) -> dict[str, Any]:
     ratios = {
         "repo_vs_naive": ratio(repo.get("cycles_per_s"), naive.get("cycles_per_s")),
         "repo_1m_vs_small": ratio(repo.get("cycles_per_s"), small.get("cycles_per_s")),
+        # Medians of the per-run ratios to pgbench (each run's phases against its own pgbench).
+        **{f"{phase}_vs_pgbench": m["vs_pgbench"] for phase, m in medians.items()},
     }
     targets = {
+        "repo>=0.8x_pgbench": (repo.get("vs_pgbench") or 0) >= 0.8,
+        "api>=0.5x_pgbench": (api.get("vs_pgbench") or 0) >= 0.5,
+        "zero_double_claims": all(r.double_claims == 0 for r in results),
+        "zero_fence_failures": all(r.fence_failures == 0 for r in results),
         "repo_cycles_per_s>=1000": (repo.get("cycles_per_s") or 0) >= 1000,
         "repo_p99<=50ms": (repo.get("p99_ms") or 1e9) <= 50,
-        "repo_zero_double_claims": repo.get("double_claims") == 0,
         "repo>=4x_naive": (ratios["repo_vs_naive"] or 0) >= 4,
         "repo_1m>=0.8x_small": (ratios["repo_1m_vs_small"] or 0) >= 0.8,
         "api_claims_per_s>=250": (api.get("claims_per_s") or 0) >= 250,
@@ -674,15 +774,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each phase (medians)")
     parser.add_argument(
         "--phases",
-        default="repo,api,naive,window,repo@small",
-        help="comma-separated subset of repo,api,naive,window,repo@small",
+        default="pgbench,repo,api,naive,window,repo@small",
+        help="comma-separated subset of pgbench,repo,api,naive,window,repo@small (pgbench runs "
+        "first in each run: the others are printed as ratios to it)",
     )
     args = parser.parse_args(argv)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    phases.sort(key=lambda p: p != "pgbench")  # first: the ratios of the run are to it
     home = Path(tempfile.mkdtemp(prefix="docketflow-bench-"))
     cluster = PrivatePostgres(home)
     cluster.start()
     results: list[PhaseResult] = []
+    load_at_start = os.getloadavg()
     try:
         big = asyncio.run(_prepare(cluster, args.rows, args))
         small = (
@@ -698,7 +801,9 @@ def main(argv: list[str] | None = None) -> None:
                 assert seeded is not None
                 url = _clone(cluster, seeded.rows, phase.replace("@", "_"))
                 mode = "repo" if phase == "repo@small" else phase
-                if mode == "api":
+                if mode == "pgbench":
+                    result = _run_pgbench(url, seeded, args, postmaster)
+                elif mode == "api":
                     server = ApiServer(url, args.api_workers)
                     try:
                         server.tokens(clerks)
@@ -712,7 +817,9 @@ def main(argv: list[str] | None = None) -> None:
                     roots = {"postgres": postmaster}
                     result = _run_phase(phase, mode, url, seeded, clerks, args, None, roots)
                 cluster.drop_database(url.rsplit("/", 1)[1])
+                result.run = run + 1
                 results.append(result)
+                _set_ratios(results)
                 print(f"run {run + 1}/{args.repeat}:", end=" ")
                 _print([result])
     finally:
@@ -738,7 +845,9 @@ def main(argv: list[str] | None = None) -> None:
                 "at": stamp,
                 "machine": {
                     "cpus": os.cpu_count(),
-                    "load_avg": os.getloadavg(),
+                    # 1, 5 and 15-minute load averages; each phase has its own in `runs`.
+                    "load_avg_start": load_at_start,
+                    "load_avg_end": os.getloadavg(),
                     "python": platform.python_version(),
                 },
                 "config": vars(args),
