@@ -43,3 +43,22 @@ async def schema_errors(
             detail=f"{field} could not be checked against the template's schema within "
             f"{limit_seconds:g} s; ask a manager to simplify the schema",
         ) from None
+
+
+def summary(errors: list[dict[str, str]]) -> str:
+    """The first few problems on one line, for a 422's detail."""
+    return "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+
+
+async def refuse_unless_valid(
+    schema: Mapping[str, Any] | None,
+    instance: Any,
+    *,
+    field: str,
+    limit_seconds: float,
+    what: str,
+) -> None:
+    """422 `<what>: <problems>` unless `instance` matches `schema`."""
+    errors = await schema_errors(schema, instance, field=field, limit_seconds=limit_seconds)
+    if errors:
+        raise HTTPException(status_code=422, detail=f"{what}: {summary(errors)}")

@@ -24,7 +24,7 @@ from api.deps import (
 )
 from api.engagement_view import steps_of, timeline_of
 from api.permissions import Permission
-from api.schema_checks import schema_errors
+from api.schema_checks import refuse_unless_valid, schema_errors, summary
 from api.schemas import (
     EngagementDetail,
     EngagementIn,
@@ -196,7 +196,7 @@ async def _reserve(
             limit_seconds=settings.schema_check_timeout_seconds,
         )
         if errors:
-            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+            detail = summary(errors)
             return JSONResponse(
                 {
                     "type": "about:blank",
@@ -428,18 +428,13 @@ async def _check_payload(
     payload = step.payloads.get(body.type) if isinstance(step, WaitStep) else None
     if payload is None:
         return
-    errors = await schema_errors(
+    await refuse_unless_valid(
         payload.payload_schema,
         body.payload,
         field="payload",
         limit_seconds=settings.schema_check_timeout_seconds,
+        what=f"payload does not match the {body.type!r} event's schema",
     )
-    if errors:
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        raise HTTPException(
-            status_code=422,
-            detail=f"payload does not match the {body.type!r} event's schema: {detail}",
-        )
 
 
 async def _control(
