@@ -347,6 +347,23 @@ async def document_errors(session: AsyncSession, task: Task, output: dict[str, A
     return problems
 
 
+APPROVAL = "approval"
+
+
+async def _refuse_unseen_versions(session: AsyncSession, task: Task, claimed_at: datetime) -> None:
+    """An approval pins the engagement's documents as they stand when it completes: one uploaded
+    after the approver opened the task would be approved unseen (FRCP 11(a): the attorney signs
+    what is filed). They look at it first: release, claim again, approve."""
+    added = await documents.versions_added_since(session, task.engagement_id, claimed_at)
+    if added:
+        seen = ", ".join(f"version {number} of {title!r}" for title, number in added[:3])
+        raise HTTPException(
+            status_code=409,
+            detail=f"{seen} arrived after you opened this approval: review it, then release "
+            "the task and claim it again to approve",
+        )
+
+
 @router.post("/{task_id}/complete", response_model=TaskDetail)
 async def complete_task(
     task_id: uuid.UUID,
@@ -390,6 +407,8 @@ async def complete_task(
     async with sessions() as session:
         if wrong := await document_errors(session, task, body.output):
             raise HTTPException(status_code=422, detail="output: " + "; ".join(wrong[:5]))
+        if task.kind == APPROVAL and task.claimed_at is not None:
+            await _refuse_unseen_versions(session, task, task.claimed_at)
     # Fence and renew in one statement: a completion from a lost lease stops here, and a full
     # lease from now means the sweeper cannot return the task while the Update is in flight.
     async with sessions.begin() as session:

@@ -6,6 +6,7 @@ import uuid
 import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, text, update
@@ -207,3 +208,20 @@ async def current_versions(session: AsyncSession, engagement_id: uuid.UUID) -> l
         .order_by(Document.created_at, Document.id)
     )
     return [{"document_id": str(id_), "version": number} for id_, number in rows.all()]
+
+
+async def versions_added_since(
+    session: AsyncSession, engagement_id: uuid.UUID, since: datetime
+) -> list[tuple[str, int]]:
+    """(title, version) of every live document version of the engagement uploaded after `since`."""
+    rows = await session.execute(
+        select(Document.title, DocumentVersion.version)
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(
+            Document.engagement_id == engagement_id,
+            Document.deleted_at.is_(None),
+            DocumentVersion.created_at > since,
+        )
+        .order_by(DocumentVersion.created_at)
+    )
+    return [(title, number) for title, number in rows.all()]

@@ -141,3 +141,36 @@ async def test_a_version_uploaded_after_the_approval_is_not_filed(stack: Stack) 
     done = await stack.wait_for_status(engagement_id, "completed", "maria")
     filed = _efile(done, visit=2)
     assert (filed["outcome"], filed["version"], filed["approved_version"]) == ("accepted", 2, 2)
+
+
+async def test_an_approval_is_refused_when_a_version_arrived_after_the_attorney_opened_it(
+    stack: Stack,
+) -> None:
+    """The pin is what the attorney approved only if they saw it: a version uploaded after the
+    approval was claimed must be looked at first (release, claim again, then approve)."""
+    await stack.call("POST", "/templates", "maria", 201, json={"definition": _APPROVE_WAIT_FILE})
+    engagement_id = await stack.create_engagement(
+        "maria", stack.user_ids["firm"], template="approve-wait-efile", inputs=_INPUTS
+    )
+    draft = await stack.wait_for_task(engagement_id, "draft", "carlos")
+    done = await stack.claim_and_complete(draft["id"], "carlos", draft=True)
+    document_id = str(done["output"]["document"])
+    approval = await stack.wait_for_task(engagement_id, "attorney_approval", "paula")
+    path = f"/tasks/{approval['id']}"
+    await stack.call("POST", f"{path}/claim", "paula", 200)
+    # Meanwhile the firm's partner uploads a corrected version beside the approval.
+    await stack.draft_output(engagement_id, "paula", ["MOTION (corrected)"], document_id)
+
+    refused = await stack.call(
+        "POST", f"{path}/complete", "paula", 409, json={"outcome": "approved"}
+    )
+    assert "version 2" in refused.json()["detail"]
+    assert (await stack.call("GET", path, "paula", 200)).json()["status"] == "claimed"
+
+    await stack.call("POST", f"{path}/release", "paula", 200)
+    await stack.claim_and_complete(approval["id"], "paula", "approved")
+    await stack.wait_for_task(engagement_id, "go_ahead", "maria")
+    await _go_ahead(stack, engagement_id)
+    finished = await stack.wait_for_status(engagement_id, "completed", "maria")
+    filed = _efile(finished)
+    assert (filed["version"], filed["approved_version"]) == (2, 2)
