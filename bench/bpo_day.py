@@ -263,7 +263,7 @@ async def _day(
         api.close()
     await sampler.close()
 
-    figs = await figures(url, floor.log.completions, began_wall, scale)
+    figs = await figures(url, floor.log.completions, floor.template_of, began_wall, scale)
     done = figs["engagements"]["completed"] or 0
     figs["day"] = {
         "wall_minutes": round((ended - began) / 60, 2),

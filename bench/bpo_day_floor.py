@@ -214,7 +214,7 @@ class Floor:
         if key is None:
             return
         visited = self.visited.setdefault(engagement, [])
-        event = self.routes[key].forward_event(task["step_id"], visited)
+        event = self.routes[key].main_event(task["step_id"], visited)
         body: dict[str, Any] = {"type": event, "payload": {"note": "received"}}
         if task.get("item"):
             body["item"] = task["item"]

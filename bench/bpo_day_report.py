@@ -1,8 +1,9 @@
 """Figures of a simulated day, read back from the stack's own tables, and its chart.
 
-Step latency joins each completion (sent and answered times, on this machine's clock) with the
-task rows PostgreSQL stamped (`created_at`): the next task of the same engagement and fan-out item
-created after the completion was sent, which is when claim-next can hand it out. Automated steps
+Step latency joins each completion (the time it was sent, on this machine's clock) with the task
+rows PostgreSQL stamped (`created_at`): the next task of the same engagement and fan-out item
+created after the completion was sent, which is when claim-next can hand it out (an event
+posted to a wait counts as that wait's completion). Automated steps
 in between (the FRCP 5.2 scan, e-filing, checks) are inside that latency. The last task of a
 fan-out item is not counted (its next task waits for the other items), nor the last of an
 engagement.
@@ -116,7 +117,11 @@ class CpuByProcess:
 
 
 async def figures(
-    url: str, completions: list[Completion], day_began: float, scale: float
+    url: str,
+    completions: list[Completion],
+    template_of: dict[str, str],
+    day_began: float,
+    scale: float,
 ) -> dict[str, Any]:
     async with await psycopg.AsyncConnection.connect(url) as connection:
         tasks = await (
@@ -142,6 +147,7 @@ async def figures(
         times.sort()
 
     latencies: list[float] = []
+    slowest: list[tuple[float, str]] = []
     answered_after_next = 0
     for c in completions:
         same = created.get((c.engagement_id, c.item), [])
@@ -158,7 +164,8 @@ async def figures(
             continue  # a fan-out item's last task: the join waits for the other items
         if nxt < c.answered_at:
             answered_after_next += 1
-        latencies.append(max(0.0, nxt - c.answered_at))
+        latencies.append(nxt - c.sent_at)
+        slowest.append((nxt - c.sent_at, f"{template_of.get(c.engagement_id)}/{c.step_id}"))
 
     response = [c.answered_at - c.sent_at for c in completions]
     done_tasks = [t for t in tasks if t[6] is not None]
@@ -203,13 +210,16 @@ async def figures(
             "by_kind": dict(sorted(_count(t[3] for t in tasks).items())),
         },
         "step_latency_s": {
-            "what": "completion answered -> next task of the engagement (and item) created",
+            "what": "completion sent -> next task of the engagement (and item) created",
             "count": len(latencies),
             "p50": percentile(latencies, 0.50),
             "p90": percentile(latencies, 0.90),
             "p99": percentile(latencies, 0.99),
             "max": round(max(latencies), 3) if latencies else None,
-            "next_created_before_the_answer": answered_after_next,
+            "next_created_before_the_completion_was_answered": answered_after_next,
+            "slowest": [
+                {"s": round(v, 2), "after": where} for v, where in sorted(slowest)[-10:][::-1]
+            ],
         },
         "completion_response_s": {
             "p50": percentile(response, 0.50),

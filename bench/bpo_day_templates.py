@@ -177,17 +177,32 @@ class Route:
             if mapping.get(o) in self.position and self.position[mapping[o]] < here
         ]
 
+    def main_path(self, step_id: str, outcomes: list[str], visited: list[str]) -> str:
+        """The usual outcome: the built-in templates list it first (`done`, `approved`, `clear`,
+        `matched`, `received`). Once its target has been visited twice (a loop that keeps
+        coming round), the shortest way to the end instead."""
+        mapping = self.steps[step_id]["outcomes"]
+        back = self.send_backs(step_id, outcomes)
+        for outcome in mapping:
+            if outcome in outcomes and outcome not in back and mapping[outcome] != FAIL:
+                if visited.count(mapping[outcome]) < 2:
+                    return str(outcome)
+                break
+        return self.forward(step_id, outcomes, visited)
+
     def choose(
         self, step_id: str, outcomes: list[str], visited: list[str], visit: int, p_back: float
     ) -> str:
-        """Forward, except a first visit sends back with probability `p_back` where it can."""
+        """The main path, except a first visit sends back with probability `p_back` where it
+        can (a QC rejection, an attorney's changes requested)."""
         back = self.send_backs(step_id, outcomes)
         if back and visit == 1 and random.random() < p_back:
             return random.choice(back)
-        return self.forward(step_id, outcomes, visited)
+        return self.main_path(step_id, outcomes, visited)
 
-    def forward_event(self, step_id: str, visited: list[str]) -> str:
+    def main_event(self, step_id: str, visited: list[str]) -> str:
+        """The event of a wait's main outcome (records received, the client signed)."""
         step = self.steps[step_id]
         by_outcome = {outcome: event for event, outcome in step["events"].items()}
-        outcome = self.forward(step_id, [o for o in by_outcome if o in step["outcomes"]], visited)
+        outcome = self.main_path(step_id, [o for o in by_outcome if o in step["outcomes"]], visited)
         return str(by_outcome[outcome])
