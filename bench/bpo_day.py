@@ -337,10 +337,16 @@ def main(
     sample_seconds: Annotated[float, typer.Option(help="queue-depth sampling period")] = 2.0,
     seed: Annotated[int, typer.Option(help="random seed (plan, think times, outcomes)")] = 16,
     out: Annotated[Path, typer.Option(help="results folder")] = RESULTS,
+    name: Annotated[str, typer.Option(help="file name of the JSON and PNG, without suffix")] = (
+        "bpo_day"
+    ),
+    keep_home: Annotated[
+        bool, typer.Option(help="keep the stack's home (its logs) after a successful day")
+    ] = False,
 ) -> None:
-    """Run the day and write OUT/bpo_day.json and OUT/bpo_day.png."""
+    """Run the day and write OUT/NAME.json and OUT/NAME.png."""
     random.seed(seed)
-    options = {k: v for k, v in locals().items() if k != "out"}
+    options = {k: v for k, v in locals().items() if k not in ("out", "name", "keep_home")}
     home = Path(tempfile.mkdtemp(prefix="docketflow-bpo-day-", dir="/tmp"))
     home.chmod(0o755)  # the postgres system user (when run as root) reaches the cluster in it
     stack = DevProcess(home, free_port())
@@ -362,7 +368,10 @@ def main(
         stack.stop()
         raise
     stack.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    if keep_home:
+        print(f"the stack's home (logs in {home / 'logs'}) is kept: {home}")
+    else:
+        shutil.rmtree(home, ignore_errors=True)
     figs["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -387,14 +396,14 @@ def main(
         **figs,
         "samples": [asdict(s) for s in samples],
     }
-    (out / "bpo_day.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     chart(
         samples,
-        out / "bpo_day.png",
+        out / f"{name}.png",
         f"Simulated BPO day: {figs['engagements']['completed']}/{options['engagements']} "
         f"engagements, {options['clerks']} clerks, 8 h in {minutes:g} min",
     )
-    print(f"wrote {out / 'bpo_day.json'} and {out / 'bpo_day.png'}")
+    print(f"wrote {out / name}.json and {out / name}.png")
 
 
 if __name__ == "__main__":
