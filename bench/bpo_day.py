@@ -41,7 +41,7 @@ import uvloop
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.bpo_day_floor import Floor, Pace
-from bench.bpo_day_http import ApiConnection
+from bench.bpo_day_http import REQUESTS, ApiConnection
 from bench.bpo_day_report import CpuByProcess, Sample, chart, figures, sample
 from bench.bpo_day_templates import WORKING_DAY, Route, compressed, example
 from bench.sample_motion import write as write_motion
@@ -228,6 +228,7 @@ async def _day(
     samples: list[Sample] = []
     bar = progress.add_task("engagements finished", total=len(plan))
 
+    REQUESTS.clear()  # the day's requests, not the seeding's
     began_wall, began = time.time(), time.monotonic()
     cpu.start()
     people = [
@@ -285,6 +286,10 @@ async def _day(
         "send_backs": floor.log.send_backs,
         "events_posted": floor.log.events_posted,
         "events_after_the_wait_timed_out": floor.log.events_refused,
+        "api_requests": dict(REQUESTS.most_common()),
+        "api_requests_per_completed_engagement": round(sum(REQUESTS.values()) / done, 1)
+        if done
+        else None,
         "errors": dict(floor.log.errors),
         "first_errors": floor.log.first_errors,
     }

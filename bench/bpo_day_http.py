@@ -8,7 +8,9 @@ and adds JSON and multipart bodies. A dropped connection is reopened on the next
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections import Counter
 from typing import Any
 
 from bench.claims import HttpConnection
@@ -18,6 +20,13 @@ class ApiError(RuntimeError):
     def __init__(self, method: str, path: str, status: int, body: bytes) -> None:
         super().__init__(f"{method} {path}: HTTP {status}: {body[:300]!r}")
         self.status = status
+
+
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+# Requests sent by every connection of this process, by method and route (ids and query left
+# out): the API's CPU per engagement divides by these.
+REQUESTS: Counter[str] = Counter()
 
 
 class ApiConnection:
@@ -39,6 +48,7 @@ class ApiConnection:
         content_type: str = "application/json",
     ) -> tuple[int, Any]:
         """(status, parsed JSON or None). The body is JSON unless `form` (raw bytes) is given."""
+        REQUESTS[f"{method} {_ID.sub('{id}', path.split('?', 1)[0])}"] += 1
         payload = form if form is not None else b"" if body is None else json.dumps(body).encode()
         head = [f"{method} /api/v1{path} HTTP/1.1", f"host: {self.host}"]
         if self.token:
