@@ -150,18 +150,17 @@ async def figures(
     slowest: list[tuple[float, str]] = []
     answered_after_next = 0
     for c in completions:
-        same = created.get((c.engagement_id, c.item), [])
-        at = bisect.bisect_right(same, c.sent_at)
-        if at < len(same):
-            nxt = same[at]
-        elif c.item == 0:  # the next step may be a fan-out: its items' first tasks
-            every = by_engagement.get(c.engagement_id, [])
-            at = bisect.bisect_right(every, c.sent_at)
-            if at >= len(every):
-                continue  # the engagement's last task
-            nxt = every[at]
+        # A step of the engagement itself (item 0) is followed by the next of any item: the next
+        # step may be a fan-out, whose items' first tasks come first (nothing else of the
+        # engagement runs meanwhile). A fan-out item's step is followed by its own item's next.
+        if c.item == 0:
+            times = by_engagement.get(c.engagement_id, [])
         else:
-            continue  # a fan-out item's last task: the join waits for the other items
+            times = created.get((c.engagement_id, c.item), [])
+        at = bisect.bisect_right(times, c.sent_at)
+        if at >= len(times):
+            continue  # the last task of the engagement, or of the item (the join waits)
+        nxt = times[at]
         if nxt < c.answered_at:
             answered_after_next += 1
         latencies.append(nxt - c.sent_at)
