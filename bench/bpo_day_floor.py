@@ -122,12 +122,16 @@ class Floor:
         page = await api.ok("GET", "/tasks?assignee=me&status=claimed&limit=20")
         held = [t for t in page["items"] if t["id"] not in self.broken]
         for summary in held:
+            if self.stop.is_set():
+                break
             task = await api.ok("GET", f"/tasks/{summary['id']}")
             await self._work(api, task, median)
         return bool(held)
 
     async def _work(self, api: ApiConnection, task: dict[str, Any], median: float) -> None:
         await self._sleep(self.pace.draw(median))
+        if self.stop.is_set():  # the day is over: leave the task held, as at the end of a shift
+            return
         engagement = str(task["engagement_id"])
         key = self.template_of.get(engagement) or await self._template(api, engagement)
         visited = self.visited.setdefault(engagement, [])
