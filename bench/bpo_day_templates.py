@@ -1,0 +1,208 @@
+"""The built-in templates compressed in time, and what a simulated person puts into them.
+
+Compression: the simulated working day (8 hours) runs in `minutes` of wall time, so every
+duration is divided by `scale = 8 h / minutes`. Business-calendar SLA targets become 24x7 targets
+of the same length divided by `scale` (the simulated day is all business hours: a business hour
+is a simulated hour); 24x7 targets, wait timeouts and wait reminders are divided by `scale` too
+(at least 1 s). Nothing else changes: steps, outcomes, schemas and rework limits are the
+built-ins' own, published under the key `day-<built-in key>` so the built-ins stay untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from domain.template_validation import parse_duration
+from domain.templates import END, FAIL
+
+WORKING_DAY = timedelta(hours=8)
+KEY_PREFIX = "day-"
+
+# Values for the patterned fields of the built-in templates (UTBMS, ICD-10, Bates, names), as in
+# tests/engine/autopilot.py, which drives every built-in template through the API the same way.
+FIELD_HINTS = {
+    "activity_code": "A101",
+    "task_code": "L110",
+    "expense_code": "E101",
+    "timekeeper_name": "Roe, Jane",
+    "bates_prefix": "HM",
+    "incident_state": "GA",
+    "icd10": "S13.4XXA",
+    "citation": "Marbury v. Madison, 5 U.S. 137 (1803)",
+    "signature": "/s/ Jane Roe",
+    "case_number": "3:24-cv-01234",
+    "court": "NDCA",
+    "email": "clerk@example.com",
+}
+DOCUMENT = "<document>"  # replaced by the id of a real upload before completing
+
+
+def _iso_seconds(duration: timedelta, scale: float) -> str:
+    return f"PT{max(1, round(duration.total_seconds() / scale))}S"
+
+
+def _scale_steps(steps: list[dict[str, Any]], scale: float) -> None:
+    for step in steps:
+        sla = step.get("sla")
+        if sla:
+            sla["target"] = _iso_seconds(parse_duration(sla["target"]), scale)
+            sla["calendar"] = "24x7"
+        if step["kind"] == "wait":
+            if step.get("timeout"):
+                step["timeout"] = _iso_seconds(parse_duration(step["timeout"]), scale)
+            if step.get("reminders"):
+                step["reminders"] = [
+                    _iso_seconds(parse_duration(r), scale) for r in step["reminders"]
+                ]
+        if step["kind"] == "fanout":
+            _scale_steps(step["steps"], scale)
+
+
+def compressed(definition: dict[str, Any], scale: float) -> dict[str, Any]:
+    """A copy of a published template's definition with its durations divided by `scale`."""
+    scaled = copy.deepcopy(definition)
+    scaled.pop("version", None)
+    scaled["key"] = KEY_PREFIX + definition["key"]
+    scaled["name"] = f"{definition['name']} (a day in {scale:g}x time)"
+    _scale_steps(scaled["steps"], scale)
+    return scaled
+
+
+def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any:
+    """A small instance that validates against `schema` (the subset the templates use); the
+    same generator as tests/engine/autopilot.py's, which every built-in template passes with."""
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and not isinstance(schema["default"], dict | list):
+        return schema["default"]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        for option in schema.get("anyOf", schema.get("oneOf", []))[:1]:
+            required |= set(option.get("required", []))  # satisfy the first alternative
+        required |= set(schema.get("then", {}).get("required", []))  # harmless when `if` fails
+        return {
+            key: example(sub, key, array_items)
+            for key, sub in properties.items()
+            if key in required or key in ("bills", "records")
+        }
+    if kind == "array":
+        count = max(schema.get("minItems", 0), array_items)
+        return [example(schema.get("items", {"type": "string"}), name, 1) for _ in range(count)]
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return float(max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1, 1))
+    if kind == "boolean":
+        return True
+    fmt = schema.get("format")
+    if fmt == "document":
+        return DOCUMENT
+    if fmt == "date":
+        return date(2026, 1, 15).isoformat()
+    if fmt == "date-time":
+        return "2026-01-15T10:00:00+00:00"
+    if fmt == "email":
+        return "someone@example.com"
+    for hint, value in FIELD_HINTS.items():
+        if hint in name:
+            return value
+    return "x" * max(int(schema.get("minLength", 1)), 4)
+
+
+def with_document(value: Any, document_id: str) -> Any:
+    if value == DOCUMENT:
+        return document_id
+    if isinstance(value, dict):
+        return {k: with_document(v, document_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_document(v, document_id) for v in value]
+    return value
+
+
+class Route:
+    """Where each outcome of a template's steps leads: forward (towards the end) or back."""
+
+    def __init__(self, definition: dict[str, Any]) -> None:
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.position: dict[str, int] = {}
+        self._index(definition["steps"])
+
+    def _index(self, steps: list[dict[str, Any]]) -> None:
+        for number, step in enumerate(steps):
+            self.steps[step["id"]] = step
+            self.position[step["id"]] = number
+            if step["kind"] == "fanout":
+                self._index(step["steps"])
+
+    def _distance_to_end(self, step_id: str) -> int:
+        frontier, seen, hops = {step_id}, {step_id}, 0
+        while frontier:
+            hops += 1
+            targets = {t for s in frontier for t in self.steps[s]["outcomes"].values()}
+            if END in targets:
+                return hops
+            frontier = {t for t in targets if t not in (FAIL, *seen)}
+            seen |= frontier
+        return 1_000
+
+    def forward(self, step_id: str, outcomes: list[str], visited: list[str]) -> str:
+        """Never `fail`; prefer a step not visited yet, then the shortest way to the end."""
+        mapping = self.steps[step_id]["outcomes"]
+
+        def rank(outcome: str) -> tuple[int, int, int]:
+            target = mapping.get(outcome, FAIL)
+            if target == FAIL:
+                return (1, 0, 0)
+            if target == END:
+                return (0, 0, 0)
+            return (0, visited.count(target), self._distance_to_end(target))
+
+        return min(outcomes, key=rank)
+
+    def send_backs(self, step_id: str, outcomes: list[str]) -> list[str]:
+        """Outcomes that return the work to an earlier step (a QC rejection, changes requested)."""
+        mapping, here = self.steps[step_id]["outcomes"], self.position[step_id]
+        return [
+            o
+            for o in outcomes
+            if mapping.get(o) in self.position and self.position[mapping[o]] < here
+        ]
+
+    def main_path(self, step_id: str, outcomes: list[str], visited: list[str]) -> str:
+        """The usual outcome: the built-in templates list it first (`done`, `approved`, `clear`,
+        `matched`, `received`). Once its target has been visited twice (a loop that keeps
+        coming round), the shortest way to the end instead."""
+        mapping = self.steps[step_id]["outcomes"]
+        back = self.send_backs(step_id, outcomes)
+        for outcome in mapping:
+            if outcome in outcomes and outcome not in back and mapping[outcome] != FAIL:
+                if visited.count(mapping[outcome]) < 2:
+                    return str(outcome)
+                break
+        return self.forward(step_id, outcomes, visited)
+
+    def choose(
+        self, step_id: str, outcomes: list[str], visited: list[str], visit: int, p_back: float
+    ) -> str:
+        """The main path, except a first visit sends back with probability `p_back` where it
+        can (a QC rejection, an attorney's changes requested)."""
+        back = self.send_backs(step_id, outcomes)
+        if back and visit == 1 and random.random() < p_back:
+            return random.choice(back)
+        return self.main_path(step_id, outcomes, visited)
+
+    def main_event(self, step_id: str, visited: list[str]) -> str:
+        """The event of a wait's main outcome (records received, the client signed)."""
+        step = self.steps[step_id]
+        by_outcome = {outcome: event for event, outcome in step["events"].items()}
+        outcome = self.main_path(step_id, [o for o in by_outcome if o in step["outcomes"]], visited)
+        return str(by_outcome[outcome])
