@@ -42,14 +42,15 @@ EXPECTED: dict[tuple[str, str, str, int], str] = {
     ("US-HI", OURS, "Good Friday", 14): "Haw. Rev. Stat. § 8-1 (2 years it is also Kuhio Day)",
     ("US-HI", LIB, "Juneteenth National Independence Day", 15): "a day of observance, not § 8-1",
     ("US-HI", LIB, "Juneteenth National Independence Day (observed)", 5): "as the row above",
-    # Illinois: 5 ILCS 490, 10 ILCS 5/1-6 and 205 ILCS 630/17 move only a Sunday holiday.
+    # Illinois: 5 ILCS 490/60 moves only a Sunday Lincoln's Birthday; none moves a Saturday one.
     ("US-IL", LIB, "Christmas Day (observed)", 3): "no Illinois statute moves a Saturday holiday",
     ("US-IL", LIB, "Independence Day (observed)", 2): "no Illinois statute moves a Saturday one",
     ("US-IL", LIB, "New Year's Day (observed)", 3): "no Illinois statute moves a Saturday one",
     ("US-IL", LIB, "Veterans Day (observed)", 3): "no Illinois statute moves a Saturday one",
     ("US-IL", LIB, "Lincoln's Birthday (observed)", 3): "5 ILCS 490/60 moves only a Sunday one",
     ("US-IL", LIB, "Juneteenth National Independence Day", 1): "10 ILCS 5/1-6: from 2022",
-    ("US-IL", LIB, "Juneteenth National Independence Day (observed)", 3): "Sunday shift only",
+    # 5 ILCS 490/63: a Saturday or Sunday 19 June moves to neither Friday nor Monday.
+    ("US-IL", LIB, "Juneteenth National Independence Day (observed)", 5): "5 ILCS 490/63",
     # New Jersey: N.J.S.A. 11A:6-24.1 with 36:1-1 and 36:1-1.2.
     ("US-NJ", OURS, "Juneteenth Day", 11): "N.J.S.A. 11A:6-24.1(a)(6): third Friday in June",
     ("US-NJ", LIB, "Juneteenth National Independence Day", 14): "as the row above",

@@ -51,6 +51,8 @@ ROWS: list[tuple[str, date, str | None, str]] = [
     ("US-IL", date(2027, 3, 1), "Casimir Pulaski's Birthday", "5 ILCS 490/15"),
     ("US-IL", date(2028, 11, 7), "General Election Day", "10 ILCS 5/17-25 (even years)"),
     ("US-IL", date(2027, 11, 2), None, "no House election in odd years"),
+    ("US-IL", date(2033, 6, 20), None, "5 ILCS 490/63: a Sunday Juneteenth moves to no Monday"),
+    ("US-IL", date(2027, 6, 18), None, "5 ILCS 490/63: a Saturday Juneteenth moves to no Friday"),
     # Florida, Fla. Stat. § 110.117
     ("US-FL", date(2027, 11, 26), "Friday after Thanksgiving", "§ 110.117(1)(h)"),
     ("US-FL", date(2027, 2, 15), None, "§ 110.117 has no Susan B. Anthony Day"),
@@ -60,9 +62,9 @@ ROWS: list[tuple[str, date, str | None, str]] = [
         "US-DC",
         date(2025, 1, 20),
         "Dr. Martin Luther King, Jr.'s Birthday; Inauguration Day",
-        "§ 1-612.02(a): Inauguration Day every fourth year",
+        "§ 1-612.02(c): Inauguration Day every fourth year",
     ),
-    ("US-DC", date(2029, 1, 19), None, "6103(c): a Saturday inauguration does not move"),
+    ("US-DC", date(2029, 1, 19), None, "§ 1-612.02(c): a Saturday inauguration stays"),
     # Hawaii, Haw. Rev. Stat. § 8-1
     ("US-HI", date(2027, 6, 11), "King Kamehameha I Day", "§ 8-1"),
     ("US-HI", date(2027, 8, 20), "Statehood Day", "§ 8-1: third Friday in August"),
