@@ -18,7 +18,6 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.date_rules import date_rule_problems, latest_captured
-    from domain.eligibility import TaskFacts, refusal
     from domain.enums import EngagementStatus, Priority
     from domain.errors import ErrorType
     from domain.messages import (
@@ -66,7 +65,7 @@ with workflow.unsafe.imports_passed_through():
     from sla import parse_iso_duration
     from sla.day_count import deadline_after, local_date
     from sla.from_template import calendar_for
-    from workflows import calls
+    from workflows import calls, progress
     from workflows.escalation import OpenTask
     from workflows.sla_clock import SlaClock
 
@@ -150,7 +149,7 @@ class EngagementWorkflow:
                 break  # cancelled while stuck
             if outcome is None:  # cancelled while the step ran
                 break
-            state.current_step = self._next_step(step, outcome)
+            state.current_step = progress.next_step(self._template, state, step, outcome)
             steps_this_run += 1
             limit = self._params.steps_per_run
             if workflow.info().is_continue_as_new_suggested() or 0 < limit <= steps_this_run:
@@ -236,7 +235,7 @@ class EngagementWorkflow:
 
     async def _run_task(self, step: HumanStep | ApprovalStep, visit: int) -> str | None:
         state = self._state
-        escalated = self._rework_limit_exceeded()
+        escalated = progress.rework_limit_exceeded(self._template, self._state)
         clock = (
             SlaClock(
                 step.sla,
@@ -257,8 +256,8 @@ class EngagementWorkflow:
             priority=Priority.URGENT if escalated else state.priority,
             outcomes=list(step.outcomes),
             output_schema=step.output_schema,
-            excluded_user_ids=self._excluded_actors(step),
-            assignee_id=None if escalated else self._previous_actor(step.id),
+            excluded_user_ids=progress.excluded_actors(self._state, step),
+            assignee_id=None if escalated else progress.previous_actor(self._state, step.id),
             escalated=escalated,
             due_at=clock.due_at if clock else None,
             warn_at=clock.warn_at if clock else None,
@@ -363,7 +362,7 @@ class EngagementWorkflow:
         """The end of day N after the latest captured source date, in the deadline's zone."""
         assert step.deadline is not None
         spec = step.deadline
-        found = latest_captured(spec.counted_from, self._outputs())
+        found = latest_captured(spec.counted_from, progress.captured_outputs(self._state))
         if found is None:
             # A template path that reaches this wait without capturing its date: show it as a
             # stuck step (the reason names the sources) rather than guess a start.
@@ -375,9 +374,6 @@ class EngagementWorkflow:
         with workflow.unsafe.sandbox_unrestricted():  # zoneinfo reads the tz database
             due = deadline_after(captured, spec.days, spec.zone or self._params.calendar.timezone)
         return due, source, captured
-
-    def _outputs(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(c.step_id, c.output) for c in self._state.completions]
 
     def _today(self) -> date:
         """Today's date in the firm's zone (a receipt "today" in New York is today there)."""
@@ -469,51 +465,6 @@ class EngagementWorkflow:
                 step_id=step_id, visit=visit, outcome=outcome, output=output, at=workflow.now()
             )
         )
-
-    def _next_step(self, step: Step, outcome: str) -> str:
-        target = step.outcomes[outcome]
-        # Going back to an earlier step of the template is rework, counted against the sender's
-        # max_rework (templates list steps in their forward order).
-        if target not in (END, FAIL) and self._position(target) <= self._position(step.id):
-            self._state.rework[step.id] = self._state.rework.get(step.id, 0) + 1
-            self._state.rework_sender = step.id
-        return target
-
-    def _position(self, step_id: str) -> int:
-        return next(i for i, s in enumerate(self._template.steps) if s.id == step_id)
-
-    def _rework_limit_exceeded(self) -> bool:
-        sender, self._state.rework_sender = self._state.rework_sender, None
-        if sender is None:
-            return False
-        limit = getattr(self._template.step(sender), "max_rework", None)
-        return limit is not None and self._state.rework.get(sender, 0) > limit
-
-    def _excluded_actors(self, step: HumanStep | ApprovalStep) -> list[str]:
-        """Separation of duties: whoever completed a `not_by` step may not take this one."""
-        return sorted(
-            {
-                c.actor_id
-                for c in self._state.completions
-                if c.step_id in step.not_by and c.actor_id is not None
-            }
-        )
-
-    def _task_facts(self, step: HumanStep | ApprovalStep) -> TaskFacts:
-        """The current task as domain.eligibility reads it (queue settings are checked at claim)."""
-        return TaskFacts(
-            kind=step.kind,
-            firm_id=self._params.firm_id,
-            skill=step.skill if isinstance(step, HumanStep) else None,
-            excluded_user_ids=self._excluded_actors(step),
-        )
-
-    def _previous_actor(self, step_id: str) -> str | None:
-        """Rework goes back to whoever did the step before (the same drafter), when known."""
-        for completion in reversed(self._state.completions):
-            if completion.step_id == step_id:
-                return completion.actor_id
-        return None
 
     async def _finish(self) -> EngagementResult:
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -626,35 +577,11 @@ class EngagementWorkflow:
         step = self._template.step(state.current_step or "")
         if not isinstance(step, HumanStep | ApprovalStep):
             raise _refuse(ErrorType.TASK_NOT_CURRENT, "the current step takes no human completion")
-        if request.outcome not in step.outcomes:
-            allowed = ", ".join(sorted(step.outcomes))
-            raise _refuse(
-                ErrorType.WRONG_OUTCOME,
-                f"outcome {request.outcome!r} is not allowed at step {step.id!r} "
-                f"(allowed: {allowed})",
-            )
-        refused = refusal(self._task_facts(step), request.actor.worker)
+        facts = progress.task_facts(self._params.firm_id, state, step)
+        outputs = progress.captured_outputs(state)
+        refused = progress.completion_refusal(step, request, facts, outputs, self._today())
         if refused is not None:
-            raise _refuse(refused.type, f"step {step.id!r}: {refused.reason}")
-        needs_reason = request.outcome in step.reason_required
-        if needs_reason and not (request.note or request.output.get("reasons")):
-            raise _refuse(
-                ErrorType.OUTPUT_INVALID,
-                f"outcome {request.outcome!r} needs a reason: give `note` or `output.reasons`",
-            )
-        if isinstance(step, HumanStep):
-            field = step.outcome_field
-            if field is not None and request.output.get(field) != request.outcome:
-                raise _refuse(
-                    ErrorType.OUTPUT_INVALID,
-                    f"output.{field} must be the outcome {request.outcome!r} "
-                    f"(it decides which step follows), not {request.output.get(field)!r}",
-                )
-            wrong = date_rule_problems(
-                step.date_rules, request.output, self._outputs(), self._today()
-            )
-            if wrong:
-                raise _refuse(ErrorType.OUTPUT_INVALID, "output: " + "; ".join(wrong))
+            raise _refuse(*refused)
 
     @workflow.update(name=UPDATE_POST_EVENT)
     async def post_event(self, request: PostEventRequest) -> PostEventResult:
@@ -701,7 +628,10 @@ class EngagementWorkflow:
         payload = step.payloads.get(request.type)
         if payload is not None and payload.date_rules:
             wrong = date_rule_problems(
-                payload.date_rules, request.payload, self._outputs(), self._today()
+                payload.date_rules,
+                request.payload,
+                progress.captured_outputs(self._state),
+                self._today(),
             )
             if wrong:
                 raise _refuse(ErrorType.OUTPUT_INVALID, "payload: " + "; ".join(wrong))
