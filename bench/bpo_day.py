@@ -43,9 +43,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench.bpo_day_floor import Floor, Pace
 from bench.bpo_day_http import REQUESTS, ApiConnection
 from bench.bpo_day_report import CpuByProcess, Sample, chart, figures, sample
-from bench.bpo_day_templates import WORKING_DAY, Route, compressed, example
+from bench.bpo_day_templates import WORKING_DAY, Route, compressed
 from bench.sample_motion import write as write_motion
 from cli.devstack.ports import free_port
+from domain.schema_examples import example
 
 RESULTS = Path(__file__).parent / "results"
 PASSWORD = "bpo-day-bench-password"  # a throwaway stack's logins, removed with it

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.bpo_day_http import ApiConnection, ApiError
-from bench.bpo_day_templates import DOCUMENT, KEY_PREFIX, Route, example, with_document
+from bench.bpo_day_templates import KEY_PREFIX, Route
+from domain.schema_examples import DOCUMENT, example, with_document
 
 TERMINAL = ("completed", "failed", "cancelled")
 

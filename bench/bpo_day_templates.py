@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from domain.template_validation import parse_duration
@@ -20,24 +20,6 @@ from domain.templates import END, FAIL
 
 WORKING_DAY = timedelta(hours=8)
 KEY_PREFIX = "day-"
-
-# Values for the patterned fields of the built-in templates (UTBMS, ICD-10, Bates, names), as in
-# tests/engine/autopilot.py, which drives every built-in template through the API the same way.
-FIELD_HINTS = {
-    "activity_code": "A101",
-    "task_code": "L110",
-    "expense_code": "E101",
-    "timekeeper_name": "Roe, Jane",
-    "bates_prefix": "HM",
-    "incident_state": "GA",
-    "icd10": "S13.4XXA",
-    "citation": "Marbury v. Madison, 5 U.S. 137 (1803)",
-    "signature": "/s/ Jane Roe",
-    "case_number": "3:24-cv-01234",
-    "court": "NDCA",
-    "email": "clerk@example.com",
-}
-DOCUMENT = "<document>"  # replaced by the id of a real upload before completing
 
 
 def _iso_seconds(duration: timedelta, scale: float) -> str:
@@ -69,63 +51,6 @@ def compressed(definition: dict[str, Any], scale: float) -> dict[str, Any]:
     scaled["name"] = f"{definition['name']} (a day in {scale:g}x time)"
     _scale_steps(scaled["steps"], scale)
     return scaled
-
-
-def example(schema: dict[str, Any], name: str = "", array_items: int = 1) -> Any:
-    """A small instance that validates against `schema` (the subset the templates use); the
-    same generator as tests/engine/autopilot.py's, which every built-in template passes with."""
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "default" in schema and not isinstance(schema["default"], dict | list):
-        return schema["default"]
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next(k for k in kind if k != "null")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        required = set(schema.get("required", []))
-        for option in schema.get("anyOf", schema.get("oneOf", []))[:1]:
-            required |= set(option.get("required", []))  # satisfy the first alternative
-        required |= set(schema.get("then", {}).get("required", []))  # harmless when `if` fails
-        return {
-            key: example(sub, key, array_items)
-            for key, sub in properties.items()
-            if key in required or key in ("bills", "records")
-        }
-    if kind == "array":
-        count = max(schema.get("minItems", 0), array_items)
-        return [example(schema.get("items", {"type": "string"}), name, 1) for _ in range(count)]
-    if kind == "integer":
-        return max(int(schema.get("minimum", 1)), 1)
-    if kind == "number":
-        return float(max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1, 1))
-    if kind == "boolean":
-        return True
-    fmt = schema.get("format")
-    if fmt == "document":
-        return DOCUMENT
-    if fmt == "date":
-        return date(2026, 1, 15).isoformat()
-    if fmt == "date-time":
-        return "2026-01-15T10:00:00+00:00"
-    if fmt == "email":
-        return "someone@example.com"
-    for hint, value in FIELD_HINTS.items():
-        if hint in name:
-            return value
-    return "x" * max(int(schema.get("minLength", 1)), 4)
-
-
-def with_document(value: Any, document_id: str) -> Any:
-    if value == DOCUMENT:
-        return document_id
-    if isinstance(value, dict):
-        return {k: with_document(v, document_id) for k, v in value.items()}
-    if isinstance(value, list):
-        return [with_document(v, document_id) for v in value]
-    return value
 
 
 class Route:

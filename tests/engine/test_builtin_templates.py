@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.catalog import builtin_templates
-from tests.engine.autopilot import Autopilot, example
+from domain.schema_examples import example
+from tests.engine.autopilot import Autopilot
 from tests.harness import Stack
 
 CLERKS = ["ana", "ben", "cara", "dev"]
