@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from domain.schema_examples import DOCUMENT, example, with_document
-from domain.templates import END, FAIL
+from domain.template_routes import TemplateRoutes
 from tests.harness import Stack
 
 
@@ -21,44 +21,13 @@ class Autopilot:
         self.stack = stack
         self.clerks = clerks
         self.partner = partner
-        self.steps: dict[str, dict[str, Any]] = {}
-        self.position: dict[str, int] = {}
-        self._index(template["steps"])
+        self.routes = TemplateRoutes(template)
+        self.steps = self.routes.steps
         self.taken: list[tuple[str, str]] = []  # (step id, outcome) in order, for assertions
-
-    def _index(self, steps: list[dict[str, Any]]) -> None:
-        for number, step in enumerate(steps):
-            self.steps[step["id"]] = step
-            self.position[step["id"]] = number
-            if step["kind"] == "fanout":
-                self._index(step["steps"])
-
-    def _distance_to_end(self, step_id: str) -> int:
-        """Fewest steps from `step_id` to the end of its pipeline (fail does not count)."""
-        frontier, seen, hops = {step_id}, {step_id}, 0
-        while frontier:
-            hops += 1
-            targets = {t for s in frontier for t in self.steps[s]["outcomes"].values()}
-            if END in targets:
-                return hops
-            frontier = {t for t in targets if t not in (FAIL, *seen)}
-            seen |= frontier
-        return 1_000
 
     def forward(self, step_id: str, outcomes: list[str]) -> str:
         """Never `fail`; prefer a step not visited yet, then the shortest way to the end."""
-        mapping = self.steps[step_id]["outcomes"]
-        visits = [step for step, _ in self.taken]
-
-        def rank(outcome: str) -> tuple[int, int, int]:
-            target = mapping[outcome]
-            if target == FAIL:
-                return (1, 0, 0)
-            if target == END:
-                return (0, 0, 0)
-            return (0, visits.count(target), self._distance_to_end(target))
-
-        return min(outcomes, key=rank)
+        return self.routes.forward(step_id, outcomes, [step for step, _ in self.taken])
 
     async def run(self, engagement_id: str, timeout: float = 120) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + timeout
