@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 
 from bench.bpo_day_floor import Completion
+from bench.proc_cpu import cpu_seconds, process_tree
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -59,34 +60,6 @@ async def sample(connection: psycopg.AsyncConnection[Any], at: float) -> Sample:
 
 
 # ---------------------------------------------------------------------------- CPU by process
-
-
-def cpu_seconds() -> tuple[dict[int, float], dict[int, int]]:
-    """User+system CPU seconds and parent of every process (from /proc/PID/stat)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    cpu: dict[int, float] = {}
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    return cpu, parent
-
-
-def process_tree(root: int, parent: dict[int, int]) -> set[int]:
-    found, grew = {root}, True
-    while grew:
-        grew = False
-        for pid, ppid in parent.items():
-            if ppid in found and pid not in found:
-                found.add(pid)
-                grew = True
-    return found
 
 
 class CpuByProcess:

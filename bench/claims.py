@@ -59,6 +59,7 @@ from sqlalchemy import text
 
 from bench import claims_pgbench
 from bench.claims_seed import FIRM_ID, PASSWORD, Seeded, seed
+from bench.proc_cpu import cpu_seconds, process_tree
 from cli.bootstrap import migrate_and_sync
 from cli.devstack.ports import free_port
 from cli.devstack.postgres import PrivatePostgres
@@ -144,37 +145,6 @@ def _sessions_opened(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _cpu_by_pid() -> tuple[dict[int, float], dict[int, int]]:
-    """User+system CPU seconds and parent of every process (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    cpu: dict[int, float] = {}
-    parent: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        parent[pid] = int(fields[1])
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return cpu, parent
-
-
-def _tree(root: int, parent: dict[int, int]) -> set[int]:
-    found = {root}
-    grew = True
-    while grew:
-        grew = False
-        for pid, ppid in parent.items():
-            if ppid in found and pid not in found:
-                found.add(pid)
-                grew = True
-    return found
-
-
 class CpuMeter:
     """CPU used by each side during the measured window: PostgreSQL (all its processes), the API
     server (uvicorn and its workers), the client processes, and this process (the audit chainer).
@@ -186,14 +156,14 @@ class CpuMeter:
         self.used: dict[str, float] = {}
 
     def start(self) -> None:
-        self.before, _ = _cpu_by_pid()
+        self.before, _ = cpu_seconds()
 
     def stop(self) -> None:
-        after, parent = _cpu_by_pid()
-        groups = {name: _tree(pid, parent) for name, pid in self.roots.items() if pid}
+        after, parent = cpu_seconds()
+        groups = {name: process_tree(pid, parent) for name, pid in self.roots.items() if pid}
         me = os.getpid()
         taken = set().union(*groups.values()) if groups else set()
-        groups["clients"] = _tree(me, parent) - taken - {me}
+        groups["clients"] = process_tree(me, parent) - taken - {me}
         groups["chainer"] = {me}
         self.used = {
             name: sum(after.get(p, 0.0) - self.before.get(p, 0.0) for p in pids)
