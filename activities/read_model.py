@@ -34,7 +34,7 @@ from domain.messages import (
 )
 from store.db import SessionFactory
 from store.models import Task
-from store.repositories import audit, documents, engagements, task_sla, tasks
+from store.repositories import audit, engagements, task_sla, tasks
 from store.repositories.audit import AuditRecord
 
 log = structlog.get_logger(__name__)
@@ -186,9 +186,7 @@ class ReadModelActivities:
             await task_sla.finish(session, task_id, params.at)
             # An approval approves the documents as they stand now: pin each one's version, so
             # e-filing files exactly what the attorney approved (activities/efiling.py).
-            pinned = await tasks.pin_approved_versions(
-                session, task_id, await documents.current_versions(session, engagement_id)
-            )
+            pinned = await tasks.pin_approved_versions(session, task_id)
             await engagements.add_event(
                 session,
                 key=f"task:{task_id}:completed",

@@ -7,7 +7,6 @@ import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -197,17 +196,6 @@ async def set_legal_hold(session: AsyncSession, engagement: Engagement, reason: 
     engagement.legal_hold_since = func.now() if reason else None
     engagement.legal_hold_reason = reason
     await session.flush()
-
-
-async def current_versions(session: AsyncSession, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The engagement's live documents and their current version numbers, oldest first (what
-    an approval pins)."""
-    rows = await session.execute(
-        select(Document.id, Document.current_version)
-        .where(Document.engagement_id == engagement_id, Document.deleted_at.is_(None))
-        .order_by(Document.created_at, Document.id)
-    )
-    return [{"document_id": str(id_), "version": number} for id_, number in rows.all()]
 
 
 async def versions_added_since(

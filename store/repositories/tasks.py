@@ -738,20 +738,37 @@ async def cancel_open(session: AsyncSession, engagement_id: uuid.UUID) -> list[u
     return list(result.scalars())
 
 
-async def pin_approved_versions(
-    session: AsyncSession, task_id: uuid.UUID, versions: list[dict[str, Any]]
-) -> list[dict[str, Any]] | None:
-    """Pin what an approval task approved, once: a retried completion keeps the first pin (a
-    version uploaded between two attempts was never approved). None unless an approval task."""
-    await session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.kind == "approval", Task.approved_versions.is_(None))
-        .values(approved_versions=versions)
+# The engagement's live documents at their current versions, oldest first, computed only for an
+# approval row not pinned yet (the subquery in SET runs per updated row); a retried completion
+# reads the first pin back.
+_PIN_APPROVED_VERSIONS = text(
+    """
+    WITH pinned AS (
+        UPDATE tasks SET approved_versions = (
+            SELECT coalesce(jsonb_agg(jsonb_build_object('document_id', d.id::text,
+                                                         'version', d.current_version)
+                                      ORDER BY d.created_at, d.id), '[]'::jsonb)
+            FROM documents d
+            WHERE d.engagement_id = tasks.engagement_id AND d.deleted_at IS NULL)
+        WHERE id = :task_id AND kind = 'approval' AND approved_versions IS NULL
+        RETURNING approved_versions
     )
-    pinned: list[dict[str, Any]] | None = (
-        await session.execute(select(Task.approved_versions).where(Task.id == task_id))
-    ).scalar_one_or_none()
-    return pinned
+    SELECT approved_versions FROM pinned
+    UNION ALL
+    SELECT approved_versions FROM tasks
+    WHERE id = :task_id AND kind = 'approval' AND NOT EXISTS (SELECT 1 FROM pinned)
+    """
+)
+
+
+async def pin_approved_versions(
+    session: AsyncSession, task_id: uuid.UUID
+) -> list[dict[str, Any]] | None:
+    """Pin what an approval task approved, once, in one statement: the engagement's documents as
+    they stand now. A retried completion keeps the first pin (a version uploaded between two
+    attempts was never approved). None unless an approval task."""
+    row = (await session.execute(_PIN_APPROVED_VERSIONS, {"task_id": task_id})).first()
+    return None if row is None else row[0]
 
 
 async def latest_approval(session: AsyncSession, engagement_id: uuid.UUID) -> Task | None:
